@@ -168,17 +168,23 @@ class ColumnSpec:
         p = np.array(list(table.values()), dtype=float)
         return labels, np.cumsum(p / p.sum())
 
-    def discrete_from_u(self, q: np.ndarray, order: list[str] | None = None) -> np.ndarray:
-        """Map uniforms to levels (categoricals) or values (value_freq integers); `order` sets the level order."""
+    def discrete_from_u(
+        self, q: np.ndarray, order: list[str] | None = None, exclude: list[str] | None = None
+    ) -> np.ndarray:
+        """Map uniforms to levels (categoricals) or values (value_freq integers).
+
+        `order` sets the level order (low uniforms first); `exclude` drops levels and renormalises the rest.
+        """
         labels, cum = self._discrete
-        if order is not None:
+        if order is not None or exclude:
             table = self.levels if self.is_categorical else self.value_freq
             assert table is not None
-            missing = [k for k in order if k not in table]
-            if missing:
-                raise ValueError(f"{self.name}: unknown levels in order {missing}")
+            order = list(order or [])
+            unknown = [k for k in order + list(exclude or []) if k not in table]
+            if unknown:
+                raise ValueError(f"{self.name}: unknown levels {unknown}")
             rest = [k for k in table if k not in order]
-            labels = np.array(order + rest, dtype=object)
+            labels = np.array([k for k in order + rest if k not in (exclude or [])], dtype=object)
             p = np.array([table[k] for k in labels], dtype=float)
             cum = np.cumsum(p / p.sum())
         idx = np.minimum(np.searchsorted(cum, q, side="right"), len(labels) - 1)
@@ -193,6 +199,7 @@ class ColumnSpec:
         rng: np.random.Generator,
         *,
         order: list[str] | None = None,
+        exclude: list[str] | None = None,
         missing: np.ndarray | None = None,
         sentinel: np.ndarray | None = None,
     ) -> np.ndarray:
@@ -202,10 +209,8 @@ class ColumnSpec:
         """
         n = len(z)
         q = ndtr(z)
-        if self.is_categorical:
-            out = self.discrete_from_u(q, order)
-        elif self.is_discrete:
-            out = self.discrete_from_u(q, order)
+        if self.is_categorical or self.is_discrete:
+            out = self.discrete_from_u(q, order, exclude)
         else:
             out = self.ppf(q)
             s = self.sentinel_share_of_present
