@@ -53,7 +53,9 @@ def simulate(
 
     apps, lat = generate_applications(ids, is_test, spec, design, cfg.drift, rng_apps)
     note("applications")
-    tables = generate_children(apps, lat.risk, spec, rng_children, progress=note)
+    tie = design["factors"]["behaviour_tie_to_risk"]
+    behaviour = tie * lat.risk + np.sqrt(1 - tie * tie) * rng_target.standard_normal(total)
+    tables = generate_children(apps, behaviour, spec, rng_children, progress=note)
     side = side_signals(tables, ids, income=apps.set_index(ID)["AMT_INCOME_TOTAL"])
     p_true, _terms = true_probability(apps, side, design["signal"], ~is_test, cfg.target_rate)
     target = (rng_target.random(total) < p_true).astype(np.int64)
