@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, ndtr, ndtri
 
-from credit_scoring.generator.spec import ColumnSpec, DatasetSpec
+from credit_scoring.generator.spec import ColumnSpec, DatasetSpec, TableSpec
 
 DAYS_PER_MONTH = 30.4375
 SENTINEL = 365243.0
@@ -67,7 +67,7 @@ class ChildrenParams:
     bb_dpd_noise: float = 0.6
     bb_dpd_continue: float = 0.12  # chance a DPD episode goes on to the next bucket (minor episodes)
     bb_severe_share: float = 0.03  # episodes that run on at "5" until closure
-    bb_all_x_share: float = 0.4  # credits whose monthly status is unknown ("X") throughout
+    bb_all_x_share: float = 0.4  # credits whose monthly status is unknown ("X") until closure
     bb_x_sporadic: float = 0.1  # per-month chance of "X" on the other credits
 
     # ---- previous applications ---------------------------------------------------------------------------
@@ -138,7 +138,9 @@ def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return parent, pos
 
 
-def _intercept(x: np.ndarray, target: float, weights: np.ndarray | None = None, max_n: int = 100_000) -> float:
+def _intercept(
+    x: np.ndarray, target: float, weights: np.ndarray | None = None, max_n: int = 100_000
+) -> float:
     """Intercept ``a`` with weighted mean of ``expit(a + x)`` equal to ``target`` (bisection, deterministic)."""
     x = np.asarray(x, dtype=float)
     target = float(np.clip(target, 1e-6, 1 - 1e-6))
@@ -221,6 +223,11 @@ def _ids_within(rng: np.random.Generator, parent: np.ndarray, base: int, span: f
     return base + raw[order]
 
 
+def _mean(x: np.ndarray) -> float:
+    """Mean that is 0 for an empty array."""
+    return float(np.mean(x)) if np.size(x) else 0.0
+
+
 def _const(n: int, value: object) -> np.ndarray:
     """Object array of ``n`` references to one value (np.full would copy the string n times)."""
     out = np.empty(n, dtype=object)
@@ -241,10 +248,6 @@ def _round2(x: np.ndarray) -> np.ndarray:
 
 def _as_int(x: np.ndarray) -> np.ndarray:
     return np.asarray(np.round(x), dtype=np.int64)
-
-
-def _group_sums(idx: np.ndarray, weights: np.ndarray | None, n: int) -> np.ndarray:
-    return np.bincount(idx, weights=weights, minlength=n)[:n]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -336,10 +339,12 @@ def _bureau(
     # overdue now (Active only), driven by risk
     eps = rng.standard_normal(a.n)
     x_over = p.bureau_overdue_risk * r + p.bureau_overdue_noise * eps[par]
-    active_share = max(float(active.mean()), 1e-9)
+    active_share = max(_mean(active), 1e-9)
     a_over = _intercept(x_over[active], min(p.bureau_overdue_rate / active_share, 0.9))
     overdue = active & (rng.random(m) < expit(a_over + x_over))
-    od_days = np.exp(np.log(p.bureau_overdue_days_median) + p.bureau_overdue_days_sigma * rng.standard_normal(m))
+    od_days = np.exp(
+        np.log(p.bureau_overdue_days_median) + p.bureau_overdue_days_sigma * rng.standard_normal(m)
+    )
     od_days = np.clip(np.ceil(od_days), 1, np.maximum(-dc, 1))
     day_overdue = np.where(overdue, od_days, 0).astype(np.int64)
 
@@ -457,7 +462,9 @@ def _recency_rate(length: np.ndarray, target_mean: float) -> float:
     return 0.5 * (lo + hi)
 
 
-def _bureau_balance(ctx: dict[str, np.ndarray], spec: DatasetSpec, rng: np.random.Generator, p: ChildrenParams):
+def _bureau_balance(
+    ctx: dict[str, np.ndarray], spec: DatasetSpec, rng: np.random.Generator, p: ChildrenParams
+) -> pd.DataFrame:
     ids = ctx["ids"]
     hidx = np.flatnonzero(ctx["hist"])
     hidx = hidx[np.argsort(ids[hidx], kind="stable")]  # bureau_balance sorted by SK_ID_BUREAU
@@ -520,7 +527,7 @@ def _previous(
     status_levels = tab["NAME_CONTRACT_STATUS"].levels or {}
     refused_total = float(status_levels.get("Refused", 0.17))
     ratio = dict(p.refused_type_ratio)
-    type_share = {k: float((ctype == k).mean()) for k in ratio}
+    type_share = {k: _mean(ctype == k) for k in ratio}
     norm = sum(type_share[k] * ratio[k] for k in ratio) or 1.0
     x_ref = p.refused_risk * r + p.refused_noise * rng.standard_normal(a.n)[par]
     prob_ref = np.zeros(m)
@@ -542,19 +549,21 @@ def _previous(
     canceled = status == _CANCELED
 
     # decision date: approved ones older, approved cards older still
-    app_share = max(float(approved.mean()), 1e-9)
-    shift = np.where(approved, -p.approved_age_shift, p.approved_age_shift * app_share / max(1 - app_share, 1e-9))
+    app_share = max(_mean(approved), 1e-9)
+    shift = np.where(
+        approved, -p.approved_age_shift, p.approved_age_shift * app_share / max(1 - app_share, 1e-9)
+    )
     shift = shift - np.where(approved & revolving, p.revolving_age_shift, 0.0)
-    z_dec = (rng.standard_normal(m) + shift) / np.sqrt(1 + shift.var())
+    z_dec = (rng.standard_normal(m) + shift) / np.sqrt(1 + _mean((shift - _mean(shift)) ** 2))
     dd = np.round(tab["DAYS_DECISION"].ppf(ndtr(z_dec)) * a.hist_scale[par])
     dd = np.clip(dd, -MAX_HISTORY_DAYS, -1)
 
     # amounts, one copula score for application, credit and goods price
     z_amt = _mix(a.z_inc[par], rng, p.amount_income_corr)
-    z_amt = (z_amt + np.where(consumer, -p.consumer_amount_shift, np.where(cash, p.consumer_amount_shift, 0.0))) / (
-        np.sqrt(1 + p.consumer_amount_shift**2 * 0.9)
-    )
-    lo = p.canceled_zero_amount * max(float(canceled.mean()), 0.0)  # the zero amounts sit below this quantile
+    z_amt = (
+        z_amt + np.where(consumer, -p.consumer_amount_shift, np.where(cash, p.consumer_amount_shift, 0.0))
+    ) / (np.sqrt(1 + p.consumer_amount_shift**2 * 0.9))
+    lo = p.canceled_zero_amount * _mean(canceled)  # the zero amounts sit below this quantile
     amt_app = tab["AMT_APPLICATION"].ppf(lo + (1 - lo) * ndtr(z_amt))
     amt_credit = tab["AMT_CREDIT"].ppf(lo + (1 - lo) * ndtr(_mix(z_amt, rng, 0.97)))
     goods = tab["AMT_GOODS_PRICE"].ppf(0.01 + 0.99 * ndtr(_mix(z_amt, rng, 0.97)))
@@ -571,8 +580,12 @@ def _previous(
 
     # terms
     cnt_col = tab["CNT_PAYMENT"]
-    t_shift = np.where(approved, -p.approved_term_shift, p.approved_term_shift * app_share / max(1 - app_share, 1e-9))
-    z_cnt = (_mix(z_amt, rng, p.term_amount_corr) + t_shift) / np.sqrt(1 + t_shift.var())
+    t_shift = np.where(
+        approved, -p.approved_term_shift, p.approved_term_shift * app_share / max(1 - app_share, 1e-9)
+    )
+    z_cnt = (_mix(z_amt, rng, p.term_amount_corr) + t_shift) / np.sqrt(
+        1 + _mean((t_shift - _mean(t_shift)) ** 2)
+    )
     n_pay = _levels_from_u(cnt_col, ndtr(z_cnt), exclude=["0"])
     n_pay = np.where(revolving, 0.0, n_pay)
     n_pay = np.where(no_terms, np.nan, n_pay)
@@ -587,20 +600,28 @@ def _previous(
     combo[consumer] = _levels_from_u(pc_col, u[consumer], only=[k for k in pc_levels if k.startswith("POS")])
     combo[revolving] = _levels_from_u(pc_col, u[revolving], only=["Card Street", "Card X-Sell"])
     product_type = _per_level(
-        combo, lambda c: "x-sell" if "X-Sell" in c else "walk-in" if c.startswith("Cash Street") else "XNA", "XNA"
+        combo,
+        lambda c: "x-sell" if "X-Sell" in c else "walk-in" if c.startswith("Cash Street") else "XNA",
+        "XNA",
     )
     ylabels = np.array(["XNA", "low_action", "low_normal", "middle", "high"], dtype=object)
     suffix = {": low": 2, ": middle": 3, ": high": 4}
-    ycode = _per_level(combo, lambda c: next((v for k, v in suffix.items() if c.endswith(k)), 0), 0).astype(np.int8)
+    ycode = _per_level(combo, lambda c: next((v for k, v in suffix.items() if c.endswith(k)), 0), 0).astype(
+        np.int8
+    )
     pos_with = _per_level(combo, lambda c: c.startswith("POS") and "with interest" in c, False).astype(bool)
-    pos_without = _per_level(combo, lambda c: c.startswith("POS") and "without interest" in c, False).astype(bool)
+    pos_without = _per_level(combo, lambda c: c.startswith("POS") and "without interest" in c, False).astype(
+        bool
+    )
     u = rng.random(m)
     ycode = np.where(pos_with, np.where(u < 0.45, 4, np.where(u < 0.8, 3, 2)), ycode)
     ycode = np.where(pos_without, np.where(u < 0.75, 1, 2), ycode)
     ycode = np.where(canceled, 0, ycode)
     yield_group = ylabels[ycode]
     plabels = np.array(["XNA", "Cash", "POS", "Cards"], dtype=object)
-    portfolio = plabels[np.where(canceled, 0, np.where(cash, 1, np.where(consumer, 2, np.where(revolving, 3, 0))))]
+    portfolio = plabels[
+        np.where(canceled, 0, np.where(cash, 1, np.where(consumer, 2, np.where(revolving, 3, 0))))
+    ]
     pay_col = tab["NAME_PAYMENT_TYPE"]
     pay_type = _levels_from_u(pay_col, rng.random(m), exclude=["XNA"])
     pay_type[canceled | revolving | xna_type | ((status == _REFUSED) & (rng.random(m) < 0.5))] = "XNA"
@@ -610,9 +631,13 @@ def _previous(
     purpose[cash] = _levels_from_u(purpose_col, rng.random(int(cash.sum())), exclude=["XAP"])
     purpose[xna_type] = "XNA"
     goods_cat = _const(m, "XNA")
-    goods_cat[consumer] = _levels_from_u(tab["NAME_GOODS_CATEGORY"], rng.random(int(consumer.sum())), exclude=["XNA"])
+    goods_cat[consumer] = _levels_from_u(
+        tab["NAME_GOODS_CATEGORY"], rng.random(int(consumer.sum())), exclude=["XNA"]
+    )
     seller = _const(m, "XNA")
-    seller[consumer] = _levels_from_u(tab["NAME_SELLER_INDUSTRY"], rng.random(int(consumer.sum())), exclude=["XNA"])
+    seller[consumer] = _levels_from_u(
+        tab["NAME_SELLER_INDUSTRY"], rng.random(int(consumer.sum())), exclude=["XNA"]
+    )
     ch_col = tab["CHANNEL_TYPE"]
     pos_channels = ["Country-wide", "Stone", "Regional / Local", "Car dealer"]
     channel = _levels_from_u(ch_col, rng.random(m), exclude=pos_channels)
@@ -639,7 +664,7 @@ def _previous(
     client[first & (rng.random(m) < p.first_client_new)] = "New"
 
     # ---- timeline of approved applications ------------------------------------------------------------
-    tl = _timeline(dd, n_pay, approved, revolving, r, a.n, par, rng, p, tab)
+    tl = _timeline(dd, n_pay, approved, revolving, r, rng, p, tab)
 
     status_lbl = _STATUS[status]
     reject_col = tab["CODE_REJECT_REASON"]
@@ -663,12 +688,18 @@ def _previous(
         "AMT_DOWN_PAYMENT": down_amt,
         "AMT_GOODS_PRICE": _round2(goods),
         "WEEKDAY_APPR_PROCESS_START": tab["WEEKDAY_APPR_PROCESS_START"].sample(rng.standard_normal(m), rng),
-        "HOUR_APPR_PROCESS_START": _as_int(tab["HOUR_APPR_PROCESS_START"].sample(rng.standard_normal(m), rng)),
+        "HOUR_APPR_PROCESS_START": _as_int(
+            tab["HOUR_APPR_PROCESS_START"].sample(rng.standard_normal(m), rng)
+        ),
         "FLAG_LAST_APPL_PER_CONTRACT": tab["FLAG_LAST_APPL_PER_CONTRACT"].sample(rng.standard_normal(m), rng),
         "NFLAG_LAST_APPL_IN_DAY": _as_int(tab["NFLAG_LAST_APPL_IN_DAY"].sample(rng.standard_normal(m), rng)),
         "RATE_DOWN_PAYMENT": down_rate,
-        "RATE_INTEREST_PRIMARY": tab["RATE_INTEREST_PRIMARY"].sample(rng.standard_normal(m), rng).astype(float),
-        "RATE_INTEREST_PRIVILEGED": tab["RATE_INTEREST_PRIVILEGED"].sample(rng.standard_normal(m), rng).astype(float),
+        "RATE_INTEREST_PRIMARY": tab["RATE_INTEREST_PRIMARY"]
+        .sample(rng.standard_normal(m), rng)
+        .astype(float),
+        "RATE_INTEREST_PRIVILEGED": tab["RATE_INTEREST_PRIVILEGED"]
+        .sample(rng.standard_normal(m), rng)
+        .astype(float),
         "NAME_CASH_LOAN_PURPOSE": purpose,
         "NAME_CONTRACT_STATUS": status_lbl,
         "DAYS_DECISION": _as_int(dd),
@@ -715,11 +746,9 @@ def _timeline(
     approved: np.ndarray,
     revolving: np.ndarray,
     r: np.ndarray,
-    n_apps: int,
-    par: np.ndarray,
     rng: np.random.Generator,
     p: ChildrenParams,
-    tab,
+    tab: TableSpec,
 ) -> dict[str, np.ndarray]:
     """Due dates of approved applications, and how many instalments / card months were observed."""
     m = dd.size
@@ -730,7 +759,9 @@ def _timeline(
 
     fd_col = tab["DAYS_FIRST_DRAWING"]
     first_drawing = np.where(
-        rng.random(m) < fd_col.sentinel_share_of_present, SENTINEL, np.minimum(dd + rng.integers(0, 11, m), -1)
+        rng.random(m) < fd_col.sentinel_share_of_present,
+        SENTINEL,
+        np.minimum(dd + rng.integers(0, 11, m), -1),
     )
     f = dd + rng.integers(10, 46, m)  # first due about a month after the decision
     last1 = f + np.round(DAYS_PER_MONTH * (n - 1))
@@ -766,7 +797,6 @@ def _timeline(
     last_due_1st = np.where(card, SENTINEL, last_due_1st)
     last_due = np.where(card, np.where(closed_card, close_day, SENTINEL), last_due)
     termination = np.where(card, np.where(closed_card, close_day, SENTINEL), termination)
-    del n_apps, par
     return {
         "first_drawing": first_drawing.astype(float),
         "first_due": first_due.astype(float),
@@ -857,7 +887,9 @@ def _cards(
     cum_paid = np.cumsum(paid, dtype=np.int64)
     mature = cum_paid - (cum_paid[starts] - paid[starts])[cp]
     miss_reg = rng.random(t, dtype=np.float32) < tab["AMT_INST_MIN_REGULARITY"].missing_rate
-    status = np.array(["Active", "Completed", "Signed"], dtype=object)[np.where(completed, 1, np.where(signed, 2, 0))]
+    status = np.array(["Active", "Completed", "Signed"], dtype=object)[
+        np.where(completed, 1, np.where(signed, 2, 0))
+    ]
 
     data = {
         "SK_ID_PREV": ctx["ids"][cidx][cp],
@@ -948,7 +980,10 @@ def _instalment_schedule(
 
 
 def _payments(
-    a: _Applicants, ctx: dict[str, np.ndarray], sched: dict[str, np.ndarray], rng: np.random.Generator,
+    a: _Applicants,
+    ctx: dict[str, np.ndarray],
+    sched: dict[str, np.ndarray],
+    rng: np.random.Generator,
     p: ChildrenParams,
 ) -> dict[str, np.ndarray]:
     """Late / short payment behaviour per due instalment, driven by the applicant's risk."""
@@ -975,8 +1010,13 @@ def _payments(
 
 
 def _pos_cash(
-    a: _Applicants, ctx: dict[str, np.ndarray], sched: dict[str, np.ndarray], beh: dict[str, np.ndarray],
-    spec: DatasetSpec, rng: np.random.Generator, p: ChildrenParams,
+    a: _Applicants,
+    ctx: dict[str, np.ndarray],
+    sched: dict[str, np.ndarray],
+    beh: dict[str, np.ndarray],
+    spec: DatasetSpec,
+    rng: np.random.Generator,
+    p: ChildrenParams,
 ) -> pd.DataFrame:
     tab = spec["POS_CASH_balance"]
     lidx = np.flatnonzero(ctx["pos_rows"] > 0)
@@ -1001,7 +1041,9 @@ def _pos_cash(
     del base, dly, show
     def_visible = (rng.random(lidx.size) < 0.1)[lp]
     sk_dpd_def = np.where(default_row & def_visible, sk_dpd, 0)
-    sk_dpd_def = np.where(~default_row & (sk_dpd > 0) & (rng.random(t, dtype=np.float32) < 0.05), sk_dpd, sk_dpd_def)
+    sk_dpd_def = np.where(
+        ~default_row & (sk_dpd > 0) & (rng.random(t, dtype=np.float32) < 0.05), sk_dpd, sk_dpd_def
+    )
 
     status = _const(t, "Active")
     status[(j == 0) & (rng.random(lidx.size) < 0.09)[lp] & ~completion] = "Signed"
@@ -1025,7 +1067,10 @@ def _pos_cash(
 
 
 def _installments(
-    ctx: dict[str, np.ndarray], sched: dict[str, np.ndarray], beh: dict[str, np.ndarray], spec: DatasetSpec,
+    ctx: dict[str, np.ndarray],
+    sched: dict[str, np.ndarray],
+    beh: dict[str, np.ndarray],
+    spec: DatasetSpec,
     rng: np.random.Generator,
 ) -> pd.DataFrame:
     tab = spec["installments_payments"]
@@ -1058,7 +1103,7 @@ def _installments(
 # ---------------------------------------------------------------------------------------------------------
 # public API
 # ---------------------------------------------------------------------------------------------------------
-def _frame(data: dict[str, np.ndarray], tab) -> pd.DataFrame:
+def _frame(data: dict[str, np.ndarray], tab: TableSpec) -> pd.DataFrame:
     """A frame with exactly the spec's columns, in file order, with the dtypes pandas reads from the CSV."""
     cols = {}
     for c in tab.columns:
@@ -1147,7 +1192,9 @@ def side_signals(
     loc, ok = locate(bur)
     act = ok & (bur["CREDIT_ACTIVE"] == "Active").to_numpy()
     overdue_active = np.bincount(loc[act & (bur["CREDIT_DAY_OVERDUE"] > 0).to_numpy()], minlength=n)[:n]
-    debt = np.bincount(loc[act], weights=bur["AMT_CREDIT_SUM_DEBT"].fillna(0).to_numpy()[act], minlength=n)[:n]
+    debt = np.bincount(loc[act], weights=bur["AMT_CREDIT_SUM_DEBT"].fillna(0).to_numpy()[act], minlength=n)[
+        :n
+    ]
     has_bureau = np.bincount(loc[ok], minlength=n)[:n] > 0
     if income is not None:
         inc = income.reindex(ids).to_numpy(dtype=float)
