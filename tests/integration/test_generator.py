@@ -125,7 +125,9 @@ def test_default_rate_and_oracle(frames: dict[str, pd.DataFrame], dataset: tuple
     assert oracle.loc[oracle["SPLIT"] == "test", "TARGET"].isin([0, 1]).all()
 
 
-def test_drift_manifest_names_the_shifted_columns(frames: dict[str, pd.DataFrame], dataset: tuple[Path, Path]) -> None:
+def test_drift_manifest_names_the_shifted_columns(
+    frames: dict[str, pd.DataFrame], dataset: tuple[Path, Path]
+) -> None:
     _, oracle_dir = dataset
     manifest = json.loads((oracle_dir / MANIFEST_FILE).read_text())
     drifted = manifest["drifted_columns"]
@@ -177,7 +179,9 @@ def test_unwritable_output_folder_is_refused_before_any_work(tmp_path: Path) -> 
         generate(GeneratorConfig(applicants=200), tmp_path / "same", tmp_path / "same")
 
 
-def test_a_failed_generation_leaves_previous_files_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_generation_leaves_previous_files_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     raw, oracle = tmp_path / "raw", tmp_path / "oracle"
     generate(GeneratorConfig(applicants=300, seed=3), raw, oracle)
     before = _digest(raw)
@@ -195,3 +199,29 @@ def test_a_failed_generation_leaves_previous_files_untouched(tmp_path: Path, mon
         generate(GeneratorConfig(applicants=300, seed=4), raw, oracle)
     assert _digest(raw) == before
     assert [p.name for p in tmp_path.iterdir() if "staging" in p.name] == []
+
+
+def test_monthly_batches_grow_in_drift_and_keep_ids_apart(tmp_path: Path) -> None:
+    from credit_scoring.generator import generate_batches
+
+    cfg = GeneratorConfig(applicants=300, seed=5, drift={"AMT_INCOME_TOTAL": 1.5})
+    folders = generate_batches(cfg, months=3, batch_applicants=400, out_dir=tmp_path / "b", oracle_dir=tmp_path / "o")
+    assert [f.name for f in folders] == ["month_01", "month_02", "month_03"]
+    base_ids = set(range(cfg.id_start, cfg.id_start + cfg.total_applicants))
+    seen: set[int] = set()
+    medians = []
+    for folder in folders:
+        assert sorted(p.name for p in folder.iterdir()) == sorted(f for f in FILES if f != "application_train.csv")
+        apps = pd.read_csv(folder / "application_test.csv")
+        ids = set(apps["SK_ID_CURR"])
+        assert not ids & base_ids and not ids & seen
+        seen |= ids
+        oracle = pd.read_csv(tmp_path / "o" / folder.name / ORACLE_FILE)
+        assert set(oracle["SK_ID_CURR"]) == ids and (oracle["SPLIT"] == "test").all()
+        bureau = pd.read_csv(folder / "bureau.csv")
+        assert bureau["SK_ID_CURR"].isin(ids).all()
+        assert pd.read_csv(folder / "bureau_balance.csv")["SK_ID_BUREAU"].isin(bureau["SK_ID_BUREAU"]).all()
+        shifts = json.loads((tmp_path / "o" / folder.name / MANIFEST_FILE).read_text())["shifts"]
+        medians.append((shifts["AMT_INCOME_TOTAL"], apps["AMT_INCOME_TOTAL"].median()))
+    assert [s for s, _ in medians] == [0.5, 1.0, 1.5]
+    assert medians[0][1] < medians[1][1] < medians[2][1]

@@ -43,7 +43,9 @@ def _kernel_style_side_features(tables: dict[str, pd.DataFrame]) -> pd.DataFrame
     parts = [
         inst.groupby("SK_ID_CURR")[["DPD", "PAY_DIFF"]].agg(["mean", "max"]),
         prev.groupby("SK_ID_CURR")[["REFUSED", "AMT_CREDIT"]].agg(["mean", "sum"]),
-        bureau.groupby("SK_ID_CURR")[["CREDIT_DAY_OVERDUE", "AMT_CREDIT_SUM_DEBT"]].agg(["mean", "max", "sum"]),
+        bureau.groupby("SK_ID_CURR")[["CREDIT_DAY_OVERDUE", "AMT_CREDIT_SUM_DEBT"]].agg(
+            ["mean", "max", "sum"]
+        ),
         pos.groupby("SK_ID_CURR")[["SK_DPD"]].agg(["mean", "max"]),
         cc.groupby("SK_ID_CURR")[["AMT_BALANCE", "AMT_CREDIT_LIMIT_ACTUAL"]].agg(["mean"]),
     ]
@@ -54,8 +56,17 @@ def _kernel_style_side_features(tables: dict[str, pd.DataFrame]) -> pd.DataFrame
 
 def _auc(x: pd.DataFrame, y: pd.Series) -> float:
     x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.3, random_state=0, stratify=y)
-    model = lgb.LGBMClassifier(n_estimators=300, learning_rate=0.03, num_leaves=15, min_child_samples=50,
-                               subsample=0.8, subsample_freq=1, colsample_bytree=0.5, verbose=-1, random_state=0)
+    model = lgb.LGBMClassifier(
+        n_estimators=300,
+        learning_rate=0.03,
+        num_leaves=15,
+        min_child_samples=50,
+        subsample=0.8,
+        subsample_freq=1,
+        colsample_bytree=0.5,
+        verbose=-1,
+        random_state=0,
+    )
     model.fit(x_tr, y_tr)
     return roc_auc_score(y_te, model.predict_proba(x_te)[:, 1])
 

@@ -83,9 +83,7 @@ def generate_applications(
     n = len(ids)
     lat = draw_latents(n, design, rng)
     recipes: dict[str, dict[str, Any]] = design["columns"]
-    groups = {
-        g: (re.compile(d["pattern"]), d, rng.random(n)) for g, d in design["missing_groups"].items()
-    }
+    groups = {g: (re.compile(d["pattern"]), d, rng.random(n)) for g, d in design["missing_groups"].items()}
     unknown = sorted(set(drift) - set(table.column_names) | ({ID, TARGET} & set(drift)))
     if unknown:
         raise ValueError(f"drift: unknown or non-driftable application column(s) {unknown}")
@@ -141,12 +139,12 @@ def generate_applications(
             values = np.where(pens, 0.0, 1.0)
         cols[name] = values
 
-    _make_consistent(cols, rng)
+    _make_consistent(cols)
     frame = pd.DataFrame(cols)
     return frame, lat
 
 
-def _make_consistent(cols: dict[str, np.ndarray], rng: np.random.Generator) -> None:
+def _make_consistent(cols: dict[str, np.ndarray]) -> None:
     """Cross-column rules of the real file (in place on the column dict)."""
     birth = cols["DAYS_BIRTH"]
     emp = cols[SENTINEL_COLUMN]

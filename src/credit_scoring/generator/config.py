@@ -38,6 +38,7 @@ class GeneratorConfig:
     target_rate: float = REAL_TARGET_RATE
     drift: dict[str, float] = field(default_factory=_default_drift)
     spec: str = "home_credit"
+    id_start: int = 100_001
 
     def __post_init__(self) -> None:
         if not isinstance(self.applicants, int) or self.applicants < 100:
@@ -46,12 +47,18 @@ class GeneratorConfig:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
         if not 0 < self.test_to_train <= 1:
             raise ValueError(f"test_to_train must be in (0, 1], got {self.test_to_train!r}")
+        if self.id_start < 1:
+            raise ValueError(f"id_start must be a positive integer, got {self.id_start!r}")
         if not 0 < self.target_rate < 0.5:
             raise ValueError(f"target_rate must be in (0, 0.5), got {self.target_rate!r}")
 
     @property
     def test_applicants(self) -> int:
         return max(1, round(self.applicants * self.test_to_train))
+
+    @property
+    def total_applicants(self) -> int:
+        return self.applicants + self.test_applicants
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,9 @@ def application_terms(apps: pd.DataFrame, sig: dict[str, Any]) -> pd.DataFrame:
         term = credit / annuity
         burden = annuity / income
     pt = sig["payment_term"]
-    out["payment_term"] = _nan0(pt["bump"] * np.exp(-(((term - pt["center_months"]) / pt["width_months"]) ** 2)))
+    out["payment_term"] = _nan0(
+        pt["bump"] * np.exp(-(((term - pt["center_months"]) / pt["width_months"]) ** 2))
+    )
     ai = sig["annuity_income"]
     out["annuity_income"] = _nan0(ai["slope"] * np.maximum(burden - ai["threshold"], 0.0))
 
@@ -55,7 +57,9 @@ def application_terms(apps: pd.DataFrame, sig: dict[str, Any]) -> pd.DataFrame:
     emp_years = np.where(pensioner, 0.0, -emp / 365.25)
     ey = sig["employment_years"]
     out["employment"] = np.where(
-        pensioner, ey["pensioner"], ey["slope"] * np.minimum(np.maximum(emp_years, 0.0), ey["cap"]) / ey["cap"]
+        pensioner,
+        ey["pensioner"],
+        ey["slope"] * np.minimum(np.maximum(emp_years, 0.0), ey["cap"]) / ey["cap"],
     )
 
     out["education"] = apps["NAME_EDUCATION_TYPE"].map(sig["education"]).fillna(0.0).to_numpy(dtype=float)
@@ -68,8 +72,10 @@ def application_terms(apps: pd.DataFrame, sig: dict[str, Any]) -> pd.DataFrame:
     )
     lb = sig["low_ext2_high_burden"]
     ext2 = apps["EXT_SOURCE_2"].to_numpy(dtype=float)
-    out["low_ext2_high_burden"] = lb["effect"] * ((_nan0(ext2) < lb["ext2_below"]) & ~np.isnan(ext2)) * (
-        _nan0(burden) > lb["burden_above"]
+    out["low_ext2_high_burden"] = (
+        lb["effect"]
+        * ((_nan0(ext2) < lb["ext2_below"]) & ~np.isnan(ext2))
+        * (_nan0(burden) > lb["burden_above"])
     )
     return pd.DataFrame(out, index=apps.index)
 

@@ -47,7 +47,9 @@ class ColumnSpec:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ColumnSpec:
-        stats = {k: d[k] for k in ("min", "p01", "p25", "median", "p75", "p99", "max", "mean", "std") if k in d}
+        stats = {
+            k: d[k] for k in ("min", "p01", "p25", "median", "p75", "p99", "max", "mean", "std") if k in d
+        }
         return cls(
             name=d["name"],
             dtype=d["dtype"],
@@ -68,7 +70,9 @@ class ColumnSpec:
     @property
     def is_discrete(self) -> bool:
         """Numeric column sampled from its published value shares (flags and low-cardinality counts)."""
-        return self.value_freq is not None and (self.dtype == "flag" or (self.integer_valued and len(self.value_freq) <= 30))
+        return self.value_freq is not None and (
+            self.dtype == "flag" or (self.integer_valued and len(self.value_freq) <= 30)
+        )
 
     @property
     def pandas_dtype(self) -> str:
