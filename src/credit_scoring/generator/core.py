@@ -120,7 +120,7 @@ def _write(
         for name, frame in tables.items():
             write_csv(format_table(frame, spec[name], decimals), stage_data / spec[name].file)
             note(f"wrote {spec[name].file}")
-        write_csv(oracle.assign(P_TRUE=oracle["P_TRUE"].round(10)), stage_oracle / ORACLE_FILE)
+        write_csv(oracle.assign(P_TRUE=oracle["P_TRUE"].round(9)), stage_oracle / ORACLE_FILE)
         (stage_oracle / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
 
 
