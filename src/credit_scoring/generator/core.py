@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
+from scipy.stats import rankdata
 
 from credit_scoring.generator.applications import APPLICATION, ID, TARGET, generate_applications, load_design
 from credit_scoring.generator.children import generate_children, side_signals
@@ -100,7 +100,7 @@ def _manifest(cfg: GeneratorConfig, oracle: pd.DataFrame) -> dict[str, Any]:
         "applicants": cfg.applicants,
         "test_applicants": cfg.test_applicants,
         "default_rate": {"train": _mean(y[train]), "test": _mean(y[~train])},
-        "oracle_roc_auc": {"train": _auc(y[train], p[train]), "test": _auc(y[~train], p[~train])},
+        "oracle_roc_auc": {"train": roc_auc(y[train], p[train]), "test": roc_auc(y[~train], p[~train])},
     }
 
 
@@ -218,8 +218,14 @@ def generate_batches(
 
 
 def _mean(y: np.ndarray) -> float | None:
-    return float(y.mean()) if len(y) else None
+    return round(float(y.mean()), 6) if len(y) else None
 
 
-def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
-    return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
+def roc_auc(y: np.ndarray, p: np.ndarray) -> float | None:
+    """ROC AUC by the rank-sum formula (ties get average ranks); None when only one class is present."""
+    y = np.asarray(y).astype(bool)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        return None
+    ranks = rankdata(p)
+    return round(float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)), 6)

@@ -1,0 +1,106 @@
+# Credit-scoring MLOps pipeline. `make` (or `make help`) lists the targets.
+# Every target goes through `uv run`, so it works on a fresh machine once `make setup` has run
+# (the targets that need the environment depend on setup).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3 || command -v python)
+# uv itself: the one on PATH, else the copy `pip install uv` put next to $(PYTHON) (recursively
+# expanded, so it is looked up again after `make setup` installed it).
+UV = $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+RUN = $(UV) run --frozen
+
+RAW_SENTINEL := data/raw/application_train.csv
+MLFLOW_HOST ?= 127.0.0.1
+MLFLOW_PORT ?= 5000
+PYTEST_ARGS ?=
+BENCH ?= *
+BENCH_ARGS ?=
+
+.PHONY: help setup data run test lint format ui app bench clean
+
+help: ## List the targets (default goal)
+	@echo "Usage: make TARGET"
+	@echo
+	@c=""; r=""; if [ -t 1 ]; then c=$$'\033[36m'; r=$$'\033[0m'; fi; \
+	awk -v c="$$c" -v r="$$r" 'BEGIN {FS = ":.*?## "} /^[a-zA-Z0-9_-]+:.*?## / {printf "  %s%-8s%s %s\n", c, $$1, r, $$2}' $(MAKEFILE_LIST)
+	@echo
+	@echo "Start with: make run   (then: make test)"
+
+setup: ## Install uv if missing (pip install uv), then the locked environment (uv sync --frozen)
+	@if ! command -v uv >/dev/null 2>&1 && ! $(PYTHON) -m uv --version >/dev/null 2>&1; then \
+		echo "uv not found: installing it with pip"; \
+		$(PYTHON) -m pip --version >/dev/null 2>&1 || $(PYTHON) -m ensurepip --upgrade; \
+		$(PYTHON) -m pip install --quiet --disable-pip-version-check uv; \
+	fi
+	$(UV) sync --frozen
+
+data: setup ## Create the embedded default dataset in data/ (only if data/raw/application_train.csv is missing)
+	@if [ -f $(RAW_SENTINEL) ]; then \
+		echo "data: $(RAW_SENTINEL) exists, keeping data/ as it is (delete data/ to regenerate)"; \
+	else \
+		$(RUN) credit-scoring generate; \
+	fi
+
+run: setup data ## Setup + data + the pipeline (uv run dvc repro, when dvc.yaml exists)
+	@if [ -f dvc.yaml ]; then \
+		$(RUN) dvc repro; \
+	else \
+		echo "run: no pipeline stage exists yet (no dvc.yaml): only the dataset was prepared."; \
+	fi
+	@echo
+	@echo "Results:"
+	@echo "  data/raw/        the 8 Home Credit CSVs the pipeline reads (data/oracle/: oracle + drift manifest)"
+	@if [ -d artifacts ]; then echo "  artifacts/       pipeline stage outputs"; fi
+	@if [ -d reports ]; then echo "  reports/         reports: $$(ls reports | head -5 | tr '\n' ' ')"; fi
+	@if [ -f mlruns/mlflow.db ]; then echo "  mlruns/          MLflow runs and models"; fi
+	@echo "  make ui          opens the MLflow UI on http://$(MLFLOW_HOST):$(MLFLOW_PORT)"
+	@if [ -f app/main.py ]; then \
+		echo "  make app         opens the app"; \
+	else \
+		echo "  make app         will open the app once it exists (app/main.py, not written yet)"; \
+	fi
+
+test: setup ## Run the whole test suite (unit + integration + slow) with pytest
+	@rc=0; $(RUN) pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then \
+		echo "test: FAILED: pytest collected no tests (exit code 5), which counts as a failure" >&2; \
+	fi; \
+	exit $$rc
+
+lint: ## Lint and check formatting (ruff check + ruff format --check)
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: ## Format the code and apply ruff's safe fixes
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+ui: ## Open the MLflow UI on 127.0.0.1:5000 (runs in mlruns/)
+	@mkdir -p mlruns/artifacts
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(RUN) mlflow server \
+		--backend-store-uri sqlite:///mlruns/mlflow.db \
+		--default-artifact-root ./mlruns/artifacts \
+		--host $(MLFLOW_HOST) --port $(MLFLOW_PORT) --workers 1
+
+app: ## Open the app (app/main.py; not written yet)
+	@if [ -f app/main.py ]; then \
+		$(RUN) python app/main.py; \
+	else \
+		echo "app: the dashboard arrives with the app issue; app/main.py does not exist yet." >&2; \
+		exit 1; \
+	fi
+
+bench: ## Run the benchmarks (benchmarks/*.py; one of them: make bench BENCH=generate BENCH_ARGS="--sizes 30000")
+	@for script in benchmarks/$(BENCH).py; do \
+		echo "== $$script"; \
+		$(RUN) python "$$script" $(BENCH_ARGS); \
+	done
+
+clean: ## Remove caches and build leftovers (keeps data/, artifacts/ and mlruns/)
+	find . -path ./.venv -prune -o -type d -name __pycache__ -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache .coverage htmlcov build dist benchmarks/out
+	find . -path ./.venv -prune -o -type d -name '*.egg-info' -exec rm -rf {} +
