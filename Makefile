@@ -20,7 +20,7 @@ PYTEST_ARGS ?=
 BENCH ?= *
 BENCH_ARGS ?=
 
-.PHONY: help setup data run test lint format ui app bench clean
+.PHONY: help setup data params run test lint format ui app bench clean
 
 help: ## List the targets (default goal)
 	@echo "Usage: make TARGET"
@@ -93,6 +93,9 @@ app: ## Open the app (app/main.py; not written yet)
 		echo "app: the dashboard arrives with the app issue; app/main.py does not exist yet." >&2; \
 		exit 1; \
 	fi
+
+params: setup ## Regenerate params.yaml from conf/ (never edit params.yaml by hand)
+	$(RUN) python pipelines/params.py
 
 bench: ## Run the benchmarks (benchmarks/*.py; one of them: make bench BENCH=generate BENCH_ARGS="--sizes 30000")
 	@for script in benchmarks/$(BENCH).py; do \
