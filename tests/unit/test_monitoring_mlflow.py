@@ -1,0 +1,66 @@
+"""The monitoring run in MLflow: tags linking it to the champion, headline metrics, per-feature PSI, files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from credit_scoring.monitoring.config import MonitoringConfig
+from credit_scoring.monitoring.mlflow_log import metric_name, monitoring_metrics
+from credit_scoring.monitoring.policy import evaluate_policy
+from credit_scoring.monitoring.psi import drift_table
+from credit_scoring.monitoring.report import build_summary
+
+
+@pytest.fixture(scope="module")
+def summary():
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame(
+        {"a": rng.normal(size=2000), "b (x)": rng.normal(size=2000), "score": rng.beta(1, 9, 2000)}
+    )
+    cur = pd.DataFrame(
+        {"a": rng.normal(size=500) + 1, "b (x)": rng.normal(size=500), "score": rng.beta(1, 9, 500)}
+    )
+    cfg = MonitoringConfig()
+    table = drift_table(ref, cur, score_column="score", cfg=cfg)
+    return build_summary(table, evaluate_policy(table, cfg.policy), cfg)
+
+
+def test_headline_metrics(summary) -> None:
+    m = monitoring_metrics(summary)
+    assert m["action_required"] == 1.0 and m["drifted_features"] == 1.0 and m["drifted_share"] == 0.5
+    assert m["score_drifted"] == 0.0 and "score_psi" in m
+    assert metric_name("b (x)") == "b _x_" and metric_name("NAME_CONTRACT_TYPE_Cash_loans") == (
+        "NAME_CONTRACT_TYPE_Cash_loans"
+    )
+
+
+@pytest.mark.slow
+def test_monitoring_run_is_logged_and_linked(summary, tmp_path) -> None:
+    import mlflow
+
+    from credit_scoring.monitoring.mlflow_log import log_monitoring_run
+
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    exp = mlflow.create_experiment("monitoring-test", artifact_location=(tmp_path / "artifacts").as_uri())
+    with mlflow.start_run(experiment_id=exp, run_name="champion") as champ:
+        pass
+    report = tmp_path / "report.html"
+    report.write_text("<html></html>")
+    run_id = log_monitoring_run(
+        summary, [report], experiment_id=exp, champion_run_id=champ.info.run_id,
+        champion_model_uri="models:/credit_scoring@champion", nest_under_champion=True,
+    )  # fmt: skip
+    run = mlflow.get_run(run_id)
+    assert run.data.tags["champion_run_id"] == champ.info.run_id
+    assert run.data.tags["mlflow.parentRunId"] == champ.info.run_id
+    assert run.data.tags["monitoring.status"] == "action required"
+    assert run.data.metrics["psi/a"] == pytest.approx(summary["features"]["a"]["psi"])
+    assert "psi/b _x_" in run.data.metrics
+    files = {f.path for f in mlflow.MlflowClient().list_artifacts(run_id, "monitoring")}
+    assert files == {"monitoring/summary.json", "monitoring/report.html"}
+    logged = mlflow.artifacts.load_dict(f"runs:/{run_id}/monitoring/summary.json")
+    assert json.dumps(logged) == json.dumps(summary)
