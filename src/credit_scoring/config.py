@@ -18,6 +18,13 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from credit_scoring.errors import ConfigError
+from credit_scoring.modelling_config import (
+    EvaluationConfig,
+    ModelConfig,
+    RegistryConfig,
+    ResamplingConfig,
+    TuningConfig,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONF_DIR = PROJECT_ROOT / "conf"
@@ -257,6 +264,11 @@ class PathsConfig:
     split: str = MISSING
     features: str = MISSING
     eda_report: str = MISSING
+    resample: str = MISSING
+    train: str = MISSING
+    register: str = MISSING
+    oracle: str = MISSING
+    data_dvc: str = MISSING
 
 
 @dataclass
@@ -275,9 +287,11 @@ class Config:
     features: FeaturesConfig = MISSING
     split: SplitConfig = MISSING
     eda: EdaConfig = MISSING
-    resampling: GroupPlaceholder = MISSING
-    model: GroupPlaceholder = MISSING
-    tuning: GroupPlaceholder = MISSING
+    resampling: ResamplingConfig = MISSING
+    model: ModelConfig = MISSING
+    tuning: TuningConfig = MISSING
+    evaluation: EvaluationConfig = MISSING
+    registry: RegistryConfig = MISSING
     serving: GroupPlaceholder = MISSING
     monitoring: GroupPlaceholder = MISSING
 

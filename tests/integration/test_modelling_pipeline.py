@@ -1,0 +1,258 @@
+"""Modelling stages end to end on a small generated dataset: resample -> train -> register, then scoring.
+
+One module fixture generates 2,000 applicants, runs the data stages and trains a LightGBM with 3 Hyperopt
+trials into a temporary MLflow store; the tests then check the champion, the pyfunc, the metrics, the gate
+and the model's behaviour. Single-threaded and tiny, so that it stays within a minute or two.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from credit_scoring.config import compose_config
+from credit_scoring.features import features_stage
+from credit_scoring.generator import GeneratorConfig, generate
+from credit_scoring.inference import DECISION, PROBABILITY, THRESHOLD, side_features_frame, split_rows
+from credit_scoring.ingest import ingest
+from credit_scoring.merge import merge
+from credit_scoring.modelling import ModellingConfig, compose_modelling_config, run_stage
+from credit_scoring.registry import OUTCOME_FILE, register_stage
+from credit_scoring.resampling import TRAIN_FILE, resample_stage
+from credit_scoring.split import split_stage
+from credit_scoring.tracking import ENV_TRACKING_URI
+from credit_scoring.training import METRICS_FILE, PLOT_FILES, PLOTS_DIR, train_stage
+
+pytestmark = pytest.mark.integration
+
+APPLICANTS = 2_000
+FALLBACK = {"model": "lightgbm", "tuning": "quick", "evaluation": "default", "registry": "default"}
+QUIET = {"log": lambda _msg: None}
+EXT_SOURCES = ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3")
+EXT_STEP = 0.1  # a better external score, in the score's own units
+MAX_RISK_RISE = 0.02  # "never raises the predicted risk by much": at most 2 points of probability
+
+
+@dataclass
+class Workspace:
+    root: Path
+    tracking_uri: str
+
+    def config(self, *overrides: str, train_dir: str = "train") -> ModellingConfig:
+        r = self.root
+        paths = [
+            f"paths.ingest={r}/artifacts/ingest",
+            f"paths.merge={r}/artifacts/merge",
+            f"paths.split={r}/artifacts/split",
+            f"paths.features={r}/artifacts/features",
+            f"paths.resample={r}/artifacts/resample",
+            f"paths.train={r}/artifacts/{train_dir}",
+            f"paths.register={r}/artifacts/register",
+            f"paths.oracle={r}/oracle/oracle.csv",
+            f"paths.data_dvc={r}/data.dvc",
+            f"registry.tracking_uri={self.tracking_uri}",
+            f"registry.artifact_location={r}/mlruns/artifacts",
+            "runtime.threads=1",
+        ]
+        if not any(o.startswith("tuning=") for o in overrides):
+            paths.append("tuning=quick")  # 3 trials
+        return compose_modelling_config([*paths, *overrides], FALLBACK)[1]
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    root = tmp_path_factory.mktemp("modelling")
+    generate(GeneratorConfig(applicants=APPLICANTS, seed=7), root / "raw", root / "oracle")
+    data_cfg = compose_config(
+        [
+            f"paths.raw={root}/raw",
+            f"paths.ingest={root}/artifacts/ingest",
+            f"paths.merge={root}/artifacts/merge",
+            f"paths.split={root}/artifacts/split",
+            f"paths.features={root}/artifacts/features",
+            "runtime.threads=1",
+        ]
+    )
+    for stage in (ingest, merge, split_stage, features_stage):
+        stage(data_cfg, **QUIET)
+    previous = mlflow.get_tracking_uri()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv(ENV_TRACKING_URI, raising=False)
+        yield Workspace(root, f"sqlite:///{root}/mlruns/mlflow.db")
+    mlflow.set_tracking_uri(previous)
+
+
+@pytest.fixture(scope="module")
+def champion(workspace: Workspace) -> dict:
+    """LightGBM, 3 Hyperopt trials, registered: the first model takes the alias."""
+    cfg = workspace.config("model=lightgbm", "resampling=none")
+    resample_stage(cfg, **QUIET)
+    metrics = train_stage(cfg, **QUIET)
+    outcome = register_stage(cfg, **QUIET)
+    return {"cfg": cfg, "metrics": metrics, "outcome": outcome}
+
+
+def raw_rows(cfg: ModellingConfig, part: str) -> pd.DataFrame:
+    side = side_features_frame(cfg.paths.merge, cfg.features)
+    return split_rows(cfg.paths.ingest, cfg.paths.split, side, cfg.dataset, part)
+
+
+def load_champion(cfg: ModellingConfig):
+    mlflow.set_tracking_uri(cfg.registry.tracking_uri)
+    return mlflow.pyfunc.load_model(f"models:/{cfg.registry.model_name}@{cfg.registry.alias}")
+
+
+def test_first_model_becomes_champion(champion: dict) -> None:
+    outcome = champion["outcome"]
+    assert outcome["promoted"] is True and outcome["version"] == "1"
+    cfg = champion["cfg"]
+    saved = json.loads((Path(cfg.paths.register) / OUTCOME_FILE).read_text())
+    assert saved == json.loads(json.dumps(outcome))
+    client = MlflowClient(cfg.registry.tracking_uri)
+    assert str(client.get_model_version_by_alias(cfg.registry.model_name, cfg.registry.alias).version) == "1"
+
+
+def test_champion_scores_raw_application_test_rows(champion: dict, workspace: Workspace) -> None:
+    cfg = champion["cfg"]
+    model = load_champion(cfg)
+    app = pd.read_csv(workspace.root / "raw" / "application_test.csv")  # Y/N flags, text categories
+    side = side_features_frame(cfg.paths.merge, cfg.features)
+    for rows in (app.head(50), app.head(50).merge(side, on="SK_ID_CURR", how="left")):
+        out = model.predict(rows)
+        assert list(out.columns) == [PROBABILITY, DECISION, THRESHOLD] and len(out) == len(rows)
+        assert out[PROBABILITY].between(0, 1).all()
+        assert (out[DECISION] == (out[PROBABILITY] >= out[THRESHOLD]).astype(int)).all()
+    one = model.predict(
+        app.iloc[[0]][["SK_ID_CURR", "AMT_INCOME_TOTAL", "EXT_SOURCE_2"]]
+    )  # a sparse new client
+    assert len(one) == 1 and 0 < one[PROBABILITY].iloc[0] < 1
+
+
+def test_pyfunc_equals_in_process_pipeline(champion: dict) -> None:
+    """The logged model on raw rows gives the probabilities of the in-process pipeline on the features table."""
+    cfg = champion["cfg"]
+    model = load_champion(cfg)
+    pipeline = model.unwrap_python_model().pipeline
+    test = pd.read_parquet(Path(cfg.paths.features) / "test.parquet")
+    raw = raw_rows(cfg, "test")
+    assert raw["SK_ID_CURR"].tolist() == test["SK_ID_CURR"].tolist()
+    served = model.predict(raw.drop(columns=["TARGET"]))[PROBABILITY].to_numpy()
+    in_process = pipeline.probability_of_features(test)
+    assert np.max(np.abs(served - in_process)) < 1e-6
+    metrics = json.loads((Path(cfg.paths.train) / METRICS_FILE).read_text())
+    assert pipeline.threshold == pytest.approx(metrics["threshold"])
+
+
+def test_metrics_and_plots_for_dvc(champion: dict) -> None:
+    cfg = champion["cfg"]
+    metrics = json.loads((Path(cfg.paths.train) / METRICS_FILE).read_text())
+    for split in ("valid", "test"):
+        for key in (
+            "roc_auc",
+            "pr_auc",
+            "ks",
+            "gini",
+            "brier",
+            "recall",
+            "precision",
+            "accuracy",
+            "business_cost",
+        ):
+            assert key in metrics[split], (split, key)
+    t = metrics["test"]
+    assert 0.5 < t["oracle_roc_auc"] <= 1 and t["roc_auc_vs_oracle"] == pytest.approx(
+        t["roc_auc"] / t["oracle_roc_auc"]
+    )
+    assert t["gini"] == pytest.approx(2 * t["roc_auc"] - 1)
+    assert 0 < metrics["threshold"] < 0.5  # cost 10:1 -> far below 0.5
+    assert metrics["tuning"]["trials"] == 3
+    columns = {"roc": {"fpr", "tpr"}, "pr": {"recall", "precision"}, "calibration": {"predicted", "observed"}}
+    columns["cost"] = {"threshold", "valid_cost", "test_cost"}
+    for name, file in PLOT_FILES.items():
+        frame = pd.read_csv(Path(cfg.paths.train) / PLOTS_DIR / file)
+        assert columns[name] <= set(frame.columns) and len(frame) > 1, name
+
+
+def test_mlflow_parent_run_with_nested_trials(champion: dict) -> None:
+    cfg = champion["cfg"]
+    client = MlflowClient(cfg.registry.tracking_uri)
+    run_id = champion["outcome"]["run_id"]
+    run = client.get_run(run_id)
+    assert {"git_commit", "data_dvc_md5", "model_kind", "resampling"} <= set(run.data.tags)
+    assert run.data.tags["gate_decision"] == "promoted"
+    assert {"test_roc_auc", "test_business_cost", "test_brier", "threshold", "test_oracle_roc_auc"} <= set(
+        run.data.metrics
+    )
+    children = client.search_runs(
+        [run.info.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{run_id}'"
+    )
+    assert len(children) == 3 and all("valid_roc_auc" in c.data.metrics for c in children)
+    artifacts = {a.path for a in client.list_artifacts(run_id)} | {
+        a.path for a in client.list_artifacts(run_id, "plots")
+    }
+    assert {
+        "config.yaml",
+        "plots/roc.png",
+        "plots/cost.png",
+        "plots/importance.png",
+        "importance.json",
+    } <= artifacts
+    assert {d.dataset.name for d in run.inputs.dataset_inputs} >= {"training", "validation", "test"}
+
+
+def test_smote_rows_never_reach_validation_or_test(champion: dict, workspace: Workspace) -> None:
+    cfg = workspace.config(
+        "model=lightgbm", "resampling=smote", f"paths.resample={workspace.root}/resample_smote"
+    )
+    features = Path(cfg.paths.features)
+    held = {p: pd.read_parquet(features / f"{p}.parquet") for p in ("valid", "test")}
+    resample_stage(cfg, **QUIET)
+    out = pd.read_parquet(Path(cfg.paths.resample) / TRAIN_FILE)
+    train_ids = set(pd.read_parquet(features / "train.parquet")["SK_ID_CURR"])
+    assert (out["SK_ID_CURR"] < 0).sum() > 0  # synthetic rows exist, with negative ids
+    assert set(out.loc[out["SK_ID_CURR"] > 0, "SK_ID_CURR"]) <= train_ids
+    for part, frame in held.items():
+        assert not set(frame["SK_ID_CURR"]) & set(out["SK_ID_CURR"]), part
+        pd.testing.assert_frame_equal(pd.read_parquet(features / f"{part}.parquet"), frame)  # untouched
+
+
+def test_worse_challenger_does_not_take_the_alias(champion: dict, workspace: Workspace) -> None:
+    # no AUC floor: the business-cost comparison with the champion alone must refuse the dummy
+    cfg = workspace.config(
+        "model=dummy", "tuning=none", "registry.min_test_roc_auc=0", train_dir="train_dummy"
+    )
+    train_stage(cfg, **QUIET)
+    outcome = register_stage(cfg, **QUIET)
+    assert champion["outcome"]["challenger"]["business_cost"] < outcome["challenger"]["business_cost"]
+    assert outcome["promoted"] is False and "worse than champion version 1" in outcome["reason"]
+    client = MlflowClient(cfg.registry.tracking_uri)
+    name = cfg.registry.model_name
+    assert str(client.get_model_version_by_alias(name, cfg.registry.alias).version) == "1"
+    version = client.get_model_version(name, outcome["version"])
+    assert version.tags["gate_decision"] == "rejected" and version.tags["gate_reason"] == outcome["reason"]
+    assert client.get_run(outcome["run_id"]).data.tags["gate_reason"] == outcome["reason"]
+
+
+def test_better_external_score_never_raises_the_risk_by_much(champion: dict) -> None:
+    cfg = champion["cfg"]
+    pipeline = load_champion(cfg).unwrap_python_model().pipeline
+    rows = raw_rows(cfg, "test").drop(columns=["TARGET"])
+    base = pipeline.predict(rows)[PROBABILITY].to_numpy()
+    for col in EXT_SOURCES:
+        better = rows.assign(**{col: (rows[col] + EXT_STEP).clip(upper=1.0)})
+        rise = pipeline.predict(better)[PROBABILITY].to_numpy() - base
+        assert rise.max() <= MAX_RISK_RISE, (col, float(rise.max()))
+        assert rise.mean() < 0, col  # and on average the risk falls
+
+
+def test_stage_runner_reports_a_bad_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_stage("train", train_stage, ["--params", str(tmp_path / "missing.yaml")])
+    assert code == 1 and "params.py" in capsys.readouterr().err
