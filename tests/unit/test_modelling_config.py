@@ -29,16 +29,10 @@ SCHEMAS = {
 }
 FALLBACK = {"model": "lightgbm", "tuning": "hyperopt", "evaluation": "default", "registry": "default"}
 PATHS = [f"paths.{k}=/tmp/x/{k}" for k in ("resample", "train", "register", "oracle", "data_dvc")]
-PLACEHOLDERS = {("model", "default")}  # the skeleton's placeholder, to be deleted when the defaults change
 
 
 def option_files() -> list[tuple[str, Path]]:
-    return [
-        (group, path)
-        for group in SCHEMAS
-        for path in sorted((DEFAULT_CONF_DIR / group).glob("*.yaml"))
-        if (group, path.stem) not in PLACEHOLDERS
-    ]
+    return [(group, path) for group in SCHEMAS for path in sorted((DEFAULT_CONF_DIR / group).glob("*.yaml"))]
 
 
 @pytest.mark.parametrize("group, path", option_files(), ids=lambda v: getattr(v, "stem", v))
