@@ -86,7 +86,7 @@ ui: ## Open the MLflow UI on 127.0.0.1:5000 (runs in mlruns/)
 		--default-artifact-root ./mlruns/artifacts \
 		--host $(MLFLOW_HOST) --port $(MLFLOW_PORT) --workers 1
 
-app: ## Open the app (app/main.py; not written yet)
+app: ## Open the relationship managers' app over the champion (app/main.py; auth from env, see conf/serving/app.yaml)
 	@if [ -f app/main.py ]; then \
 		$(RUN) python app/main.py; \
 	else \

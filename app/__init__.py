@@ -1,0 +1,1 @@
+"""The relationship managers' Gradio app over the champion model (run: `make app` or `python app/main.py`)."""

@@ -1,0 +1,125 @@
+"""A real browser on the running app: sign in, look a client up, save a screenshot (Playwright + chromium).
+
+Playwright's own browser download is not used: Debian's chromium (``apt-get install chromium``) is launched
+through ``executable_path``. Used by the browser test and to refresh the README's docs/app.png:
+
+    CREDIT_APP_USER=... CREDIT_APP_PASSWORD=... python app/screenshot.py --url http://127.0.0.1:7860 \
+        --client-id 100002 --out docs/app.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 60_000
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium, if installed."""
+    if Path(CHROMIUM).is_file():
+        return CHROMIUM
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@dataclass(frozen=True)
+class PageCheck:
+    """What the page showed for the client, and whether it fits the window at 200 % zoom."""
+
+    decision: str
+    reasons: str
+    screenshot: Path
+    fits_at_200_percent: bool
+    chart_titles: list[str]
+
+
+def _sign_in(page, auth: tuple[str, str] | None) -> None:
+    if auth is None:
+        return
+    password = page.locator("input[type=password]")
+    try:
+        password.wait_for(timeout=10_000)
+    except Exception:  # no login form: already signed in or no auth
+        return
+    page.locator("input[type=text], input:not([type])").first.fill(auth[0])
+    password.fill(auth[1])
+    page.get_by_role("button", name="Login").click()
+
+
+def capture(
+    url: str,
+    client_id: int | str,
+    out: Path,
+    auth: tuple[str, str] | None = None,
+    executable: str | None = None,
+    width: int = 1400,
+) -> PageCheck:
+    """Open the app, sign in, look `client_id` up, screenshot the client view to `out`; then check the same
+    page at 200 % zoom (half the CSS width, twice the pixel density) has no horizontal scrolling."""
+    from playwright.sync_api import sync_playwright
+
+    executable = executable or chromium_path()
+    if executable is None:
+        raise FileNotFoundError("chromium not found (apt-get install -y chromium)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 1000})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(url)
+            _sign_in(page, auth)
+            box = page.locator("#client-id textarea, #client-id input").first
+            box.wait_for()
+            box.fill(str(client_id))
+            page.locator("#lookup").click()
+            decision = page.locator("#decision")
+            decision.get_by_text("GRANTED").or_(decision.get_by_text("REFUSED")).first.wait_for()
+            page.locator("#reasons li").first.wait_for()
+            page.locator("#gauge .js-plotly-plot").first.wait_for()
+            page.locator("#reasons-chart .js-plotly-plot").first.wait_for()
+            page.wait_for_timeout(1000)  # plotly's transitions
+            titles = [t or "" for t in page.locator(".js-plotly-plot .gtitle").all_text_contents()]
+            page.screenshot(path=str(out), full_page=True)
+            decision_text, reasons_text = decision.inner_text(), page.locator("#reasons").inner_text()
+            page.set_viewport_size({"width": width // 2, "height": 1000})  # 200 % zoom: half the CSS pixels
+            page.wait_for_timeout(1000)
+            fits = bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
+        finally:
+            browser.close()
+    return PageCheck(decision_text, reasons_text, out, fits, titles)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://127.0.0.1:7860")
+    parser.add_argument("--client-id", required=True)
+    parser.add_argument("--out", type=Path, default=Path("docs/app.png"))
+    parser.add_argument("--user-env", default="CREDIT_APP_USER")
+    parser.add_argument("--password-env", default="CREDIT_APP_PASSWORD")
+    args = parser.parse_args(argv)
+    user, password = os.environ.get(args.user_env), os.environ.get(args.password_env)
+    check = capture(args.url, args.client_id, args.out, (user, password) if user and password else None)
+    print(
+        f"{check.screenshot}: {check.decision.splitlines()[0]}; fits at 200 % zoom: {check.fits_at_200_percent}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The scoring service in process, on the real tiny champion: every client's score equals the pyfunc's,
+what-if round trips, and a champion version that cannot be loaded does not stop the app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def service(champion, tmp_path_factory) -> Iterator:
+    import mlflow
+
+    from credit_scoring.serving import ScoringService, load_app_config
+
+    before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MLFLOW_TRACKING_URI", champion.tracking_uri)
+    cfg = load_app_config(
+        overrides=[
+            f"ingest_dir={champion.ingest}",
+            f"merge_dir={champion.merge}",
+            "reload_seconds=0",
+            "context_rows=300",
+            "importance_rows=100",
+            "neighbours=20",
+        ]
+    )
+    try:
+        yield ScoringService(cfg)
+    finally:
+        mp.undo()
+        mlflow.set_tracking_uri(before[0])
+        mlflow.set_registry_uri(before[1])
+
+
+def test_every_client_scores_like_the_pyfunc(service) -> None:
+    v = service.champion
+    rows = service.store.rows(slice(0, len(service.store)))
+    expected = v.pyfunc.predict(rows)["probability"].to_numpy()
+    np.testing.assert_allclose(v.probability(v.matrix), expected, rtol=0, atol=1e-12)
+    some = np.linspace(0, len(service.store) - 1, 25).astype(int)
+    single = [service.score_client(int(service.store.ids[p])).probability for p in some]
+    np.testing.assert_allclose(single, expected[some], rtol=0, atol=1e-12)  # the one-row fast path
+
+
+def test_what_if_form_round_trip_changes_nothing(service) -> None:
+    cid = int(service.store.ids[np.flatnonzero(service.store.source == "known")[0]])
+    shown = service.shown_values(cid)
+    assert set(shown) == {f.column for f in service.what_if_fields()}
+    raw = service.raw_fields(shown, cid)
+    assert raw == {service.champion.ds.id: cid}  # nothing edited: only the base client
+    assert service.score_fields(raw).probability == pytest.approx(
+        service.score_client(cid).probability, abs=1e-12
+    )
+    shown["EXT_SOURCE_3"] = 0.01
+    edited = service.raw_fields(shown, cid)
+    assert edited == {service.champion.ds.id: cid, "EXT_SOURCE_3": 0.01}
+
+
+def test_context_data(service) -> None:
+    result = service.score_client(int(service.store.ids[0]))
+    feature = service.choices()[0][1]
+    data = service.distribution(feature, result)
+    assert len(data["all"]) > 0 and 0 < len(data["similar"]) <= 20
+    assert set(data["all"]["outcome"]) <= {"repaid", "defaulted"}
+    pair = service.bivariate(service.choices()[0][1], service.choices()[1][1], result)
+    assert len(pair["frame"]) > 0
+    importance = service.importance(10)
+    assert importance["importance"].is_monotonic_decreasing and (importance["importance"] > 0).any()
+
+
+def test_a_version_that_cannot_be_loaded_keeps_the_current_one(service, champion) -> None:
+    from mlflow.tracking import MlflowClient
+
+    registry = MlflowClient(champion.tracking_uri, champion.tracking_uri)
+    current = registry.get_model_version_by_alias("credit_scoring", "champion")
+    serving = service.champion.card.version
+    calls = []
+    real_loader = service._load_model
+
+    def broken(uri: str):
+        calls.append(uri)
+        raise RuntimeError("corrupt model")
+
+    bad = registry.create_model_version("credit_scoring", current.source, run_id=current.run_id)
+    registry.set_registered_model_alias("credit_scoring", "champion", bad.version)
+    service._load_model = broken
+    try:
+        assert service.refresh() is False
+        assert service.champion.card.version == serving
+        assert f"version {bad.version} could not be loaded" in service.model_info()["last_alias_check_error"]
+        assert service.refresh() is False and len(calls) == 1  # not retried on every check
+        service._load_model = real_loader
+        assert service.refresh(retry_failed=True) is True
+        assert service.champion.card.version == str(bad.version)
+    finally:
+        service._load_model = real_loader
+        registry.set_registered_model_alias("credit_scoring", "champion", current.version)
