@@ -161,7 +161,7 @@ def importance_chart(importance: pd.DataFrame) -> go.Figure:
             textposition="auto",
         )
     )
-    _layout(fig, title, height=max(320, 60 + 32 * len(rows)), showlegend=False)
+    _layout(fig, title, height=max(320, 90 + 44 * len(rows)), showlegend=False)
     fig.update_xaxes(title_text="average absolute impact on the risk score (log-odds)")
     return fig
 

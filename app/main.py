@@ -229,7 +229,9 @@ def build_app(service: ScoringService) -> gr.Blocks:
 
             # -- 2. context
             with gr.Tab("Context", id="context"):
-                gr.Plot(charts.importance_chart(service.importance()), label="Global importance")
+                importance_plot = gr.Plot(
+                    charts.importance_chart(service.importance()), label="Global importance"
+                )
                 feature = gr.Dropdown(choices=choices, value=first[0], label="Feature to compare")
                 with gr.Row():
                     with gr.Column(min_width=320):
@@ -377,6 +379,17 @@ def build_app(service: ScoringService) -> gr.Blocks:
             guarded(batch_fn), upload, [scored, batch_message], api_name="score_batch", concurrency_limit=1
         )
         check_now.click(guarded(check_fn), None, [header, model_info_md], **private)
+
+        def page_fn() -> tuple[Any, ...]:
+            """What a (re)opened page shows of the champion served now (it may have changed since start)."""
+            info = service.model_info()
+            return (
+                header_markdown(service),
+                model_markdown(info),
+                charts.importance_chart(service.importance()),
+            )
+
+        demo.load(guarded(page_fn), None, [header, model_info_md, importance_plot], **private)
         demo.load(guarded(context_fn), context_inputs, context_outputs, **private)
         if cfg.reload_seconds > 0:
             gr.Timer(cfg.reload_seconds).tick(tick_fn, None, [header, model_info_md], **private)
