@@ -135,8 +135,8 @@ def child_score(folder: Path, raw: str, model: str, model_uri: str, tracking_uri
 
     cfg = _modelling_config(folder, raw, model, 0, threads)
     ds = cfg.dataset
-    side = side_features_frame(cfg.paths.merge, cfg.features)
     app = pd.read_parquet(Path(cfg.paths.ingest) / f"{ds.production_table}.parquet")
+    side = side_features_frame(cfg.paths.merge, cfg.features, ds.id, app[ds.id].to_numpy())
     rows = applicant_rows(app, side, ds)
     mlflow.set_tracking_uri(tracking_uri)
     start = time.perf_counter()

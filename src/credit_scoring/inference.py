@@ -21,6 +21,7 @@ from typing import Any
 import mlflow
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import SimpleImputer
 
@@ -59,13 +60,26 @@ class ApplicantPreprocessor(BaseEstimator, TransformerMixin):
         self.dataset = dataset
         self.features = features
 
-    def fit(self, X: pd.DataFrame, y: Any = None) -> ApplicantPreprocessor:
+    def fit(
+        self, X: pd.DataFrame, y: Any = None, side_columns: list[str] | None = None
+    ) -> ApplicantPreprocessor:
+        """Learn the columns and the encoder from raw training rows.
+
+        side_columns: the side features, in order, when X holds the application columns only (the encoder
+        never reads side features, so the training rows need not carry them); by default, every column of X
+        that is not a declared application column.
+        """
         ds = self.dataset
         declared = application_table(ds).types
         self.application_columns_ = [c for c in X.columns if c in declared and c != ds.target]
         self.application_columns_ += [c for c in declared if c not in X.columns and c != ds.target]
         known = {ds.id, ds.target, *self.application_columns_}
-        self.side_columns_ = [c for c in X.columns if c not in known] if self.features.side_features else []
+        if not self.features.side_features:
+            self.side_columns_ = []
+        elif side_columns is not None:
+            self.side_columns_ = [c for c in side_columns if c != ds.id]
+        else:
+            self.side_columns_ = [c for c in X.columns if c not in known]
         self.encoder_ = encoder_from_config(self.features).fit(self._application(X))
         self.feature_names_out_ = [*self.encoder_.feature_names_out_, *self.side_columns_]
         return self
@@ -160,14 +174,29 @@ class CreditScoringModel(mlflow.pyfunc.PythonModel):
 
 
 # ---- raw applicant rows from the stage outputs ---------------------------------------------------------------
-def side_features_frame(merge_dir: Path | str, features: FeaturesConfig) -> pd.DataFrame | None:
-    """The merge stage's side features (None when the features config does not use them)."""
-    if not features.side_features:
-        return None
+def _side_path(merge_dir: Path | str) -> Path:
     path = Path(merge_dir) / SIDE_FEATURES_FILE
     if not path.is_file():
         raise InputDataError(f"{path}: not found (run the merge stage first)")
-    return pd.read_parquet(path)
+    return path
+
+
+def side_feature_names(merge_dir: Path | str, features: FeaturesConfig, id_col: str) -> list[str]:
+    """Columns of the merge stage's side features, id excluded (read from the Parquet schema only)."""
+    if not features.side_features:
+        return []
+    return [c for c in pq.read_schema(_side_path(merge_dir)).names if c != id_col]
+
+
+def side_features_frame(
+    merge_dir: Path | str, features: FeaturesConfig, id_col: str, ids: np.ndarray | None = None
+) -> pd.DataFrame | None:
+    """The merge stage's side features, only the rows of `ids` when given (None when the features config
+    does not use side features)."""
+    if not features.side_features:
+        return None
+    filters = None if ids is None else [(id_col, "in", np.asarray(ids).tolist())]
+    return pd.read_parquet(_side_path(merge_dir), filters=filters)
 
 
 def applicant_rows(app: pd.DataFrame, side: pd.DataFrame | None, ds: DatasetConfig) -> pd.DataFrame:
@@ -175,14 +204,10 @@ def applicant_rows(app: pd.DataFrame, side: pd.DataFrame | None, ds: DatasetConf
     return app.reset_index(drop=True) if side is None else join_side_features(app, side, ds.id)
 
 
-def split_rows(
-    ingest_dir: Path | str,
-    split_dir: Path | str,
-    side: pd.DataFrame | None,
-    ds: DatasetConfig,
-    part: str,
+def part_application_rows(
+    ingest_dir: Path | str, split_dir: Path | str, ds: DatasetConfig, part: str
 ) -> pd.DataFrame:
-    """Raw applicant rows (target included) of one part (train / valid / test) of the train table, by id."""
+    """Application rows (target included) of one part (train / valid / test) of the train table, by id."""
     table_path = Path(ingest_dir) / f"{ds.train_table}.parquet"
     split_path = Path(split_dir) / SPLIT_FILE
     for path in (table_path, split_path):
@@ -191,5 +216,19 @@ def split_rows(
     split = pd.read_parquet(split_path)
     ids = split.loc[split[PART_COLUMN].astype(str) == part, ds.id]
     app = pd.read_parquet(table_path)
-    app = app.loc[app[ds.id].isin(ids)].sort_values(ds.id, ignore_index=True)
+    return app.loc[app[ds.id].isin(ids)].sort_values(ds.id, ignore_index=True)
+
+
+def split_rows(
+    ingest_dir: Path | str,
+    split_dir: Path | str,
+    merge_dir: Path | str,
+    ds: DatasetConfig,
+    features: FeaturesConfig,
+    part: str,
+) -> pd.DataFrame:
+    """Raw applicant rows (target included) of one part of the train table: application rows joined with
+    their side features (only those rows of the side features are read)."""
+    app = part_application_rows(ingest_dir, split_dir, ds, part)
+    side = side_features_frame(merge_dir, features, ds.id, app[ds.id].to_numpy())
     return applicant_rows(app, side, ds)

@@ -24,7 +24,7 @@ from sklearn.metrics import roc_auc_score
 
 from credit_scoring.costs import business_cost
 from credit_scoring.errors import InputDataError
-from credit_scoring.inference import DECISION, PROBABILITY, side_features_frame, split_rows
+from credit_scoring.inference import DECISION, PROBABILITY, split_rows
 from credit_scoring.io import atomic_dir, write_json
 from credit_scoring.modelling import ModellingConfig
 from credit_scoring.modelling_config import CostConfig
@@ -118,8 +118,7 @@ def register_stage(cfg: ModellingConfig, log=print) -> dict[str, Any]:
     setup_tracking(reg)
     client = MlflowClient()
 
-    side = side_features_frame(cfg.paths.merge, cfg.features)
-    raw_test = split_rows(cfg.paths.ingest, cfg.paths.split, side, ds, "test")
+    raw_test = split_rows(cfg.paths.ingest, cfg.paths.split, cfg.paths.merge, ds, cfg.features, "test")
     y = raw_test[ds.target].to_numpy(dtype="int64")
     rows = raw_test.drop(columns=[ds.target])
     challenger = score_rows(record["model_uri"], rows, y, cfg.evaluation.cost)

@@ -13,6 +13,7 @@ chosen. The test split is only scored, once, at the end.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import time
 import warnings
@@ -43,7 +44,13 @@ from credit_scoring.evaluation import (
     roc_figure,
     roc_points,
 )
-from credit_scoring.inference import ApplicantPreprocessor, ScoringPipeline, side_features_frame, split_rows
+from credit_scoring.inference import (
+    ApplicantPreprocessor,
+    ScoringPipeline,
+    part_application_rows,
+    side_feature_names,
+    split_rows,
+)
 from credit_scoring.io import atomic_dir, write_json
 from credit_scoring.modelling import ModellingConfig
 from credit_scoring.models import MATRIX_DTYPE, FittedModel, TrainingData, global_importance, make_trainer
@@ -72,6 +79,8 @@ PLOT_FILES = {
 }
 PARITY_TOLERANCE = 1e-6  # max |probability difference| between raw-row scoring and the features tables
 ENV_DVC_EXP = "DVC_EXP_NAME"  # set by `dvc exp run`
+DIGEST_CHARS = 8  # length of MLflow's dataset digests
+READ_CHUNK_BYTES = 1 << 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,7 +94,7 @@ class SplitData:
 
 @dataclasses.dataclass(frozen=True)
 class Inputs:
-    """Everything the stage reads: the three splits, their source frames, the raw test rows, the oracle."""
+    """What a run reads: the splits as matrices, the preprocessing, the raw test rows, the oracle."""
 
     train: SplitData
     valid: SplitData
@@ -93,7 +102,6 @@ class Inputs:
     weights: np.ndarray | None
     feature_names: list[str]
     imputer: Any
-    frames: dict[str, tuple[pd.DataFrame, Path]]  # MLflow dataset context -> (frame, source file)
     preprocessor: ApplicantPreprocessor
     raw_test: pd.DataFrame
     oracle: pd.DataFrame | None
@@ -116,6 +124,15 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
+def file_md5(path: Path) -> str:
+    """md5 of a file's bytes, read in chunks."""
+    digest = hashlib.md5()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(READ_CHUNK_BYTES), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def load_imputer(resample_dir: Path) -> Any:
     """The imputer the resample stage fitted (SMOTE family), or None."""
     path = resample_dir / IMPUTER_FILE
@@ -129,12 +146,13 @@ def split_data(frame: pd.DataFrame, features: list[str], id_col: str, target: st
     return SplitData(frame[id_col].to_numpy(), frame[target].to_numpy(dtype="int64"), X)
 
 
-def fit_preprocessor(
-    cfg: ModellingConfig, side: pd.DataFrame | None, feature_names: list[str]
-) -> ApplicantPreprocessor:
-    """Preprocessing of raw rows, fitted on the raw training rows; must rebuild the features stage's columns."""
-    raw_train = split_rows(cfg.paths.ingest, cfg.paths.split, side, cfg.dataset, "train")
-    pre = ApplicantPreprocessor(cfg.dataset, cfg.features).fit(raw_train)
+def fit_preprocessor(cfg: ModellingConfig, feature_names: list[str]) -> ApplicantPreprocessor:
+    """Preprocessing of raw rows, fitted on the training rows' application columns (the encoder reads no side
+    feature); it must rebuild the features stage's columns."""
+    ds, paths = cfg.dataset, cfg.paths
+    app_train = part_application_rows(paths.ingest, paths.split, ds, "train")
+    side_columns = side_feature_names(paths.merge, cfg.features, ds.id)
+    pre = ApplicantPreprocessor(ds, cfg.features).fit(app_train, side_columns=side_columns)
     if pre.feature_names_out_ != feature_names:
         extra = sorted(set(pre.feature_names_out_) ^ set(feature_names))[:10]
         raise InputDataError(
@@ -144,8 +162,12 @@ def fit_preprocessor(
     return pre
 
 
-def load_inputs(cfg: ModellingConfig) -> Inputs:
-    """Resampled training split, untouched validation and test splits, raw rows and preprocessing."""
+Frames = dict[str, tuple[pd.DataFrame, Path]]  # MLflow dataset context -> (frame, source file)
+
+
+def load_inputs(cfg: ModellingConfig) -> tuple[Inputs, Frames]:
+    """Resampled training split, untouched validation and test splits, raw rows and preprocessing; and the
+    split frames as read, for MLflow's dataset logging (drop them after: the matrices are all a run needs)."""
     ds, paths = cfg.dataset, cfg.paths
     resample_dir, features_dir = Path(paths.resample), Path(paths.features)
     train = _read(resample_dir / TRAIN_FILE)
@@ -155,23 +177,23 @@ def load_inputs(cfg: ModellingConfig) -> Inputs:
     if missing:
         raise InputDataError(f"the resampled training split lacks features {missing[:10]}: rerun resample")
     imputer = load_imputer(resample_dir)
-    side = side_features_frame(paths.merge, cfg.features)
-    return Inputs(
+    frames = {
+        "training": (train, resample_dir / TRAIN_FILE),
+        "validation": (valid, features_dir / "valid.parquet"),
+        "test": (test, features_dir / "test.parquet"),
+    }
+    inputs = Inputs(
         train=split_data(train, names, ds.id, ds.target, None),  # imputed by the resample stage if needed
         valid=split_data(valid, names, ds.id, ds.target, imputer),
         test=split_data(test, names, ds.id, ds.target, imputer),
         weights=train[WEIGHT_COLUMN].to_numpy(dtype="float64") if WEIGHT_COLUMN in train.columns else None,
         feature_names=names,
         imputer=imputer,
-        frames={
-            "training": (train, resample_dir / TRAIN_FILE),
-            "validation": (valid, features_dir / "valid.parquet"),
-            "test": (test, features_dir / "test.parquet"),
-        },
-        preprocessor=fit_preprocessor(cfg, side, names),
-        raw_test=split_rows(paths.ingest, paths.split, side, ds, "test"),
+        preprocessor=fit_preprocessor(cfg, names),
+        raw_test=split_rows(paths.ingest, paths.split, paths.merge, ds, cfg.features, "test"),
         oracle=load_oracle(paths.oracle, ds.id, cfg.evaluation.oracle_probability),
     )
+    return inputs, frames
 
 
 def check_parity(pipeline: ScoringPipeline, raw: pd.DataFrame, expected: np.ndarray) -> float:
@@ -261,16 +283,26 @@ def _log_trial(trial: Trial) -> None:
             mlflow.log_metric("rounds", trial.rounds)
 
 
-def _log_inputs(frames: dict[str, tuple[pd.DataFrame, Path]], target: str) -> None:
-    """Log each split as an MLflow dataset (digest, schema, source path)."""
+def _log_inputs(frames: Frames, target: str) -> None:
+    """Log each split as an MLflow dataset (digest, schema, source path).
+
+    The digest is the md5 of the Parquet file the split was read from: MLflow's own digest maps `type` over
+    every cell of the frame, which at full scale costs gigabytes and minutes.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # MLflow's notes on integer columns and source kinds
         for context, (frame, source) in frames.items():
-            dataset = mlflow.data.from_pandas(frame, source=str(source), targets=target, name=context)
+            dataset = mlflow.data.from_pandas(
+                frame,
+                source=str(source),
+                targets=target,
+                name=context,
+                digest=file_md5(source)[:DIGEST_CHARS],
+            )
             mlflow.log_input(dataset, context=context)
 
 
-def _log_run_metadata(cfg: ModellingConfig, inputs: Inputs) -> None:
+def _log_run_metadata(cfg: ModellingConfig, frames: Frames) -> None:
     """Tags (git commit, DVC data hash, ...), the resolved config, the group settings as params, datasets."""
     commit, dirty = git_commit()
     mlflow.set_tags(
@@ -288,7 +320,7 @@ def _log_run_metadata(cfg: ModellingConfig, inputs: Inputs) -> None:
     mlflow.log_dict(container, "config.yaml")
     mlflow.log_params(flat_params({k: container[k] for k in ("resampling", "model", "tuning", "evaluation")}))
     if cfg.registry.log_datasets:
-        _log_inputs(inputs.frames, cfg.dataset.target)
+        _log_inputs(frames, cfg.dataset.target)
 
 
 def _log_figures(curves: dict, fitted: Fitted, importance: pd.Series | None, cfg: ModellingConfig) -> None:
@@ -336,7 +368,7 @@ def write_outputs(
 
 def train_stage(cfg: ModellingConfig, log=print) -> dict[str, Any]:
     """Run the stage; returns the content of metrics.json."""
-    inputs = load_inputs(cfg)
+    inputs, frames = load_inputs(cfg)
     log(
         f"train {len(inputs.train.y):,} rows, valid {len(inputs.valid.y):,}, test {len(inputs.test.y):,}; "
         f"{len(inputs.feature_names)} features"
@@ -352,7 +384,8 @@ def train_stage(cfg: ModellingConfig, log=print) -> dict[str, Any]:
     experiment_id = setup_tracking(cfg.registry)
     run_name = f"{cfg.model.name}-{cfg.resampling.name}-{cfg.tuning.name}"
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
-        _log_run_metadata(cfg, inputs)
+        _log_run_metadata(cfg, frames)
+        del frames  # the split frames as read: only the matrices are needed from here on
         fitted = fit_model(cfg, inputs, on_trial)
         model = fitted.result.model
         mlflow.log_params({f"best.{k}": v for k, v in fitted.result.best.params.items()})

@@ -101,8 +101,7 @@ def champion(workspace: Workspace) -> dict:
 
 
 def raw_rows(cfg: ModellingConfig, part: str) -> pd.DataFrame:
-    side = side_features_frame(cfg.paths.merge, cfg.features)
-    return split_rows(cfg.paths.ingest, cfg.paths.split, side, cfg.dataset, part)
+    return split_rows(cfg.paths.ingest, cfg.paths.split, cfg.paths.merge, cfg.dataset, cfg.features, part)
 
 
 def load_champion(cfg: ModellingConfig):
@@ -124,7 +123,7 @@ def test_champion_scores_raw_application_test_rows(champion: dict, workspace: Wo
     cfg = champion["cfg"]
     model = load_champion(cfg)
     app = pd.read_csv(workspace.root / "raw" / "application_test.csv")  # Y/N flags, text categories
-    side = side_features_frame(cfg.paths.merge, cfg.features)
+    side = side_features_frame(cfg.paths.merge, cfg.features, "SK_ID_CURR", app["SK_ID_CURR"].head(50))
     for rows in (app.head(50), app.head(50).merge(side, on="SK_ID_CURR", how="left")):
         out = model.predict(rows)
         assert list(out.columns) == [PROBABILITY, DECISION, THRESHOLD] and len(out) == len(rows)
