@@ -371,3 +371,192 @@ def _summary_table(result) -> Table:
 
 if __name__ == "__main__":  # pragma: no cover
     app(prog_name="credit-scoring")
+
+
+# ---- production batches and monitoring ----------------------------------------------------------------------
+DEFAULT_BATCHES = Path("artifacts/batches/production")
+DEFAULT_BATCH_ORACLE = Path("artifacts/batches/oracle")
+
+
+@app.command()
+def batches(
+    months: Annotated[
+        str, typer.Option("--months", "-m", metavar="INTEGER", help="Number of monthly batches.")
+    ] = "6",
+    applicants: Annotated[
+        str,
+        typer.Option("--applicants", "-n", metavar="INTEGER", help="Applicants per batch (at least 100)."),
+    ] = "3000",
+    seed: Annotated[
+        str, typer.Option("--seed", "-s", metavar="INTEGER", help="Seed of the base dataset.")
+    ] = "42",
+    base_applicants: Annotated[
+        str,
+        typer.Option(
+            "--base-applicants",
+            metavar="INTEGER",
+            help="Size of the base dataset the batches follow (ids start after it).",
+        ),
+    ] = "30000",
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder receiving month_01/, month_02/, ... (production tables).")
+    ] = DEFAULT_BATCHES,
+    oracle_dir: Annotated[
+        Path,
+        typer.Option(
+            "--oracle-dir", help="Folder receiving each month's outcomes (labels that arrive later)."
+        ),
+    ] = DEFAULT_BATCH_ORACLE,
+) -> None:
+    """Generate monthly production batches whose drift grows month by month (for `monitor --series`).
+
+    Month m carries m/months of the default dataset's planted drift; each month folder holds
+    application_test.csv and the side tables of its applicants; the outcomes go to --oracle-dir/month_NN/.
+
+    Example:
+
+        credit-scoring batches --months 6 --applicants 3000
+    """
+    try:
+        n_months = _parse_int(months, "--months", minimum=1)
+        n_applicants = _parse_int(applicants, "--applicants", minimum=100)
+        seed_value = _parse_int(seed, "--seed", minimum=0)
+        n_base = _parse_int(base_applicants, "--base-applicants", minimum=1)
+        if _is_within(oracle_dir, out):
+            raise _UsageProblem(
+                f"--oracle-dir {escape(str(oracle_dir))} must be outside --out {escape(str(out))}"
+            )
+        for option, path in (("--out", out), ("--oracle-dir", oracle_dir)):
+            if path.is_dir() and any(path.iterdir()):
+                raise _UsageProblem(
+                    f"{option} {escape(str(path))} is not empty: remove it or choose another folder"
+                )
+        created = _prepare_dirs({"--out": out, "--oracle-dir": oracle_dir})
+    except _UsageProblem as problem:
+        _fail(str(problem))
+
+    from credit_scoring.generator import GeneratorConfig, GeneratorError
+    from credit_scoring.generator.core import generate_batches
+
+    try:
+        cfg = GeneratorConfig(applicants=n_base, seed=seed_value)
+        with console.status("generating batches...") as status:
+            written = generate_batches(
+                cfg, n_months, n_applicants, out, oracle_dir, progress=lambda m: status.update(m)
+            )
+    except (GeneratorError, ValueError) as exc:
+        _remove_dirs(created)
+        _fail(escape(str(exc)))
+    console.print(f"wrote {len(written)} batches of {n_applicants:,} applicants into {escape(str(out))}")
+
+
+@app.command()
+def monitor(
+    current: Annotated[
+        Path | None,
+        typer.Option(
+            "--current",
+            help="Production population: a CSV/Parquet of application rows, or a batch folder (production "
+            "table + side tables). Default: the pipeline's application_test.",
+            show_default=False,
+        ),
+    ] = None,
+    series: Annotated[
+        Path | None,
+        typer.Option(
+            "--series",
+            help="A folder of batch folders (month_01/, month_02/, ...): PSI per feature per batch and its plot.",
+            show_default=False,
+        ),
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            "--labels",
+            help="Outcomes that arrived (SK_ID_CURR, TARGET): a file for --current, a folder of "
+            "<batch>/oracle.csv for --series.",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Report folder (default: a dated folder under reports/monitoring).",
+            show_default=False,
+        ),  # fmt: skip
+    ] = None,
+    fail_on_drift: Annotated[
+        bool,
+        typer.Option("--fail-on-drift", help="Exit with code 3 when the report says 'action required'."),
+    ] = False,
+    params: Annotated[
+        Path, typer.Option("--params", help="The pipeline's parameters (generated from conf/).")
+    ] = Path("params.yaml"),
+    overrides: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[KEY=VALUE]...",
+            help="Overrides of params.yaml, e.g. monitoring.policy.max_drifted_share=0.1",
+            show_default=False,
+        ),  # fmt: skip
+    ] = None,
+) -> None:
+    """Compare the champion's training population with a production population: drift, PSI, performance.
+
+    Without --current or --series this is the `monitor` stage of `dvc repro` (reports/drift, model card).
+    Exit codes: 0 done, 1 failed (bad input, no champion), 2 bad argument, 3 action required (--fail-on-drift).
+
+    Examples:
+
+        credit-scoring monitor --current new_applicants.csv --fail-on-drift
+
+        credit-scoring batches && credit-scoring monitor --series artifacts/batches/production --labels artifacts/batches/oracle
+    """
+    try:
+        if current is not None and series is not None:
+            raise _UsageProblem("--current and --series cannot be used together")
+        for option, path in (
+            ("--current", current),
+            ("--series", series),
+            ("--labels", labels),
+            ("--params", params),
+        ):
+            if path is not None and not path.exists():
+                raise _UsageProblem(f"{option} {escape(str(path))} does not exist")
+        if series is not None and not series.is_dir():
+            raise _UsageProblem(f"--series {escape(str(series))} must be a folder of batch folders")
+        if series is not None and labels is not None and not labels.is_dir():
+            raise _UsageProblem(
+                f"--labels {escape(str(labels))} must be a folder (one subfolder per batch) with --series"
+            )
+        if series is None and labels is not None and not labels.is_file():
+            raise _UsageProblem(f"--labels {escape(str(labels))} must be a file with --current")
+        bad = [o for o in overrides or [] if "=" not in o]
+        if bad:
+            raise _UsageProblem(f"overrides must look like KEY=VALUE, got {escape(repr(bad[0]))}")
+    except _UsageProblem as problem:
+        _fail(str(problem))
+
+    from credit_scoring.config import load_config
+    from credit_scoring.errors import CreditScoringError
+    from credit_scoring.monitoring.policy import exit_code
+    from credit_scoring.monitoring.stage import monitor as run_monitor
+    from credit_scoring.monitoring.stage import monitor_series
+
+    def log(message: str) -> None:
+        console.print(f"[dim]\\[monitor][/] {escape(message)}", highlight=False)
+
+    try:
+        cfg = load_config(params, overrides or [])
+        if series is not None:
+            monitor_series(cfg, series, labels, out, log=log)
+            return
+        result = run_monitor(cfg, current=current, labels=labels, out_dir=out, log=log)
+    except CreditScoringError as exc:
+        err_console.print(f"[bold red]Failed:[/] [red]{escape(str(exc))}[/]", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    code = exit_code(result.verdict, fail_on_drift)
+    if code:
+        err_console.print(f"[bold red]{escape(result.verdict.status)}[/]: exit code {code} (--fail-on-drift)")
+        raise typer.Exit(code)

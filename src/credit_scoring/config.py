@@ -25,6 +25,7 @@ from credit_scoring.modelling_config import (
     ResamplingConfig,
     TuningConfig,
 )
+from credit_scoring.monitoring.config import MonitoringConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONF_DIR = PROJECT_ROOT / "conf"
@@ -269,6 +270,7 @@ class PathsConfig:
     register: str = MISSING
     oracle: str = MISSING
     data_dvc: str = MISSING
+    monitor: str = MISSING  # the monitor stage's headline metrics (the reports go to monitoring.report.*)
 
 
 @dataclass
@@ -293,7 +295,7 @@ class Config:
     evaluation: EvaluationConfig = MISSING
     registry: RegistryConfig = MISSING
     serving: GroupPlaceholder = MISSING
-    monitoring: GroupPlaceholder = MISSING
+    monitoring: MonitoringConfig = MISSING
 
 
 def _check(cfg: Config) -> Config:

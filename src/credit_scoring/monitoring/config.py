@@ -1,10 +1,9 @@
 """Settings of the monitoring library (drift, Evidently report, policy, performance, fairness, reports).
 
 Every setting has a default here, so that the library runs without a configuration; the YAML of the
-`monitoring` Hydra group mirrors these dataclasses key for key (`conf/monitoring/proposed/default.yaml`
-until the group is wired into `credit_scoring.config`). The dataclasses use only types OmegaConf accepts
-as a structured schema (str, int, float, bool, Optional, list, nested dataclasses), so
-`monitoring: MonitoringConfig` can replace the placeholder in the root `Config` as is.
+`monitoring` Hydra group (`conf/monitoring/default.yaml`) mirrors these dataclasses key for key. The
+dataclasses use only types OmegaConf accepts as a structured schema (str, int, float, bool, Optional, list,
+nested dataclasses): the root `credit_scoring.config.Config` declares `monitoring: MonitoringConfig`.
 
 `MonitoringConfig.from_mapping` builds one from a plain mapping (the flat form, or the placeholder's
 ``{name, options: {...}}`` form) and refuses unknown keys and impossible values.
@@ -107,10 +106,22 @@ class FairnessConfig:
 class ReportConfig:
     """Where the reports go (relative to the project root, or absolute)."""
 
-    reports_dir: str = "reports"
-    drift_dir: str = "reports/drift"
+    reports_dir: str = "reports"  # model card, index.html
+    drift_dir: str = "reports/drift"  # the `monitor` stage's drift report
+    runs_dir: str = (
+        "reports/monitoring"  # one dated folder per `credit-scoring monitor --current/--series` run
+    )
     top_table: int = 25  # rows of the "most drifted features" table of the HTML page
     score_column: str = "score"  # name of the predicted probability in the drift tables
+
+
+@dataclass
+class TrackingConfig:
+    """The MLflow run of each report (same tracking store as the registry), tagged with the champion."""
+
+    enabled: bool = True
+    experiment: str = "credit_scoring_monitoring"
+    feature_psi: bool = True  # log psi/<feature> for every feature (800 metrics: cheap, batched)
 
 
 @dataclass
@@ -123,6 +134,7 @@ class MonitoringConfig:
     performance: PerformanceConfig = field(default_factory=PerformanceConfig)
     fairness: FairnessConfig = field(default_factory=FairnessConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
 
     def __post_init__(self) -> None:
         check(self)
@@ -181,6 +193,7 @@ _NESTED: dict[tuple[type, str], type] = {
     (MonitoringConfig, "performance"): PerformanceConfig,
     (MonitoringConfig, "fairness"): FairnessConfig,
     (MonitoringConfig, "report"): ReportConfig,
+    (MonitoringConfig, "tracking"): TrackingConfig,
 }
 
 

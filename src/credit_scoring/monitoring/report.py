@@ -300,7 +300,9 @@ def drift_html(
     if ev:
         link = ""
         if ev.get("html"):
-            link = f" <a href='{html.escape(_rel(ev['html'], out_dir))}'>Open the Evidently report</a>."
+            target = Path(ev["html"])  # relative: to the summary's own folder
+            href = target.as_posix() if not target.is_absolute() else _rel(target, out_dir)
+            link = f" <a href='{html.escape(href)}'>Open the Evidently report</a>."
         verdict = "passed" if ev["passed"] else "FAILED"
         cols = pd.DataFrame.from_dict(ev["columns"], orient="index").reset_index(names="column")
         parts.append(
