@@ -19,8 +19,14 @@ MLFLOW_PORT ?= 5000
 PYTEST_ARGS ?=
 BENCH ?= *
 BENCH_ARGS ?=
+APP_ARGS ?=
+MONITOR_ARGS ?=
+REPORTS_HOST ?= 127.0.0.1
+REPORTS_PORT ?= 8000
+BATCHES := artifacts/batches/production
+BATCH_LABELS := artifacts/batches/oracle
 
-.PHONY: help setup data params run test lint format ui app bench clean
+.PHONY: help setup data params run test lint format ui app reports monitor series bench clean
 
 help: ## List the targets (default goal)
 	@echo "Usage: make TARGET"
@@ -58,11 +64,8 @@ run: setup data ## Setup + data + the pipeline (uv run dvc repro, when dvc.yaml 
 	@if [ -d reports ]; then echo "  reports/         reports: $$(ls reports | head -5 | tr '\n' ' ')"; fi
 	@if [ -f mlruns/mlflow.db ]; then echo "  mlruns/          MLflow runs and models"; fi
 	@echo "  make ui          opens the MLflow UI on http://$(MLFLOW_HOST):$(MLFLOW_PORT)"
-	@if [ -f app/main.py ]; then \
-		echo "  make app         opens the app"; \
-	else \
-		echo "  make app         will open the app once it exists (app/main.py, not written yet)"; \
-	fi
+	@echo "  make app         opens the relationship managers' app"
+	@echo "  make reports     serves the auditors' reports (drift, model card, EDA) on http://$(REPORTS_HOST):$(REPORTS_PORT)"
 
 test: setup ## Run the whole test suite (unit + integration + slow) with pytest
 	@rc=0; $(RUN) pytest $(PYTEST_ARGS) || rc=$$?; \
@@ -86,13 +89,21 @@ ui: ## Open the MLflow UI on 127.0.0.1:5000 (runs in mlruns/)
 		--default-artifact-root ./mlruns/artifacts \
 		--host $(MLFLOW_HOST) --port $(MLFLOW_PORT) --workers 1
 
-app: ## Open the relationship managers' app over the champion (app/main.py; auth from env, see conf/serving/app.yaml)
-	@if [ -f app/main.py ]; then \
-		$(RUN) python app/main.py; \
-	else \
-		echo "app: the dashboard arrives with the app issue; app/main.py does not exist yet." >&2; \
-		exit 1; \
-	fi
+app: ## Open the relationship managers' app over the champion (auth from env, see conf/serving/app.yaml; APP_ARGS="...")
+	$(RUN) python app/main.py $(APP_ARGS)
+
+reports: ## Serve reports/ read-only: index.html lists every report by date (drift, model card, EDA, series)
+	@test -d reports || { echo "reports: no reports/ yet: run make run first" >&2; exit 1; }
+	$(RUN) credit-scoring reports --dir reports
+	@echo "Serving reports/ on http://$(REPORTS_HOST):$(REPORTS_PORT)/ (Ctrl-C to stop)"
+	$(RUN) python -m http.server --directory reports --bind $(REPORTS_HOST) $(REPORTS_PORT)
+
+monitor: ## Drift report of a production batch against the champion (MONITOR_ARGS="--current FILE --fail-on-drift")
+	$(RUN) credit-scoring monitor $(MONITOR_ARGS)
+
+series: ## Drift over time: 6 generated monthly batches with growing drift, PSI per feature per month
+	@if [ ! -d $(BATCHES) ]; then $(RUN) credit-scoring batches --out $(BATCHES) --oracle-dir $(BATCH_LABELS); fi
+	$(RUN) credit-scoring monitor --series $(BATCHES) --labels $(BATCH_LABELS)
 
 params: setup ## Regenerate params.yaml from conf/ (never edit params.yaml by hand)
 	$(RUN) python pipelines/params.py

@@ -560,3 +560,16 @@ def monitor(
     if code:
         err_console.print(f"[bold red]{escape(result.verdict.status)}[/]: exit code {code} (--fail-on-drift)")
         raise typer.Exit(code)
+
+
+@app.command()
+def reports(
+    folder: Annotated[Path, typer.Option("--dir", help="The reports folder.")] = Path("reports"),
+) -> None:
+    """Rewrite the auditors' index page (FOLDER/index.html): every report in FOLDER, newest first."""
+    if not folder.is_dir():
+        _fail(f"--dir {escape(str(folder))} is not a folder (run the pipeline first: make run)")
+    from credit_scoring.monitoring.report import list_reports, write_index
+
+    path = write_index(folder)
+    console.print(f"{len(list_reports(folder))} reports listed in {escape(str(path))}")
