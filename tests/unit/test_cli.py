@@ -248,3 +248,42 @@ def test_quiet_generation_with_custom_drift(tmp_path: Path) -> None:
     json.loads(manifest)
     assert "AMT_CREDIT" in manifest
     assert "AMT_INCOME_TOTAL" not in manifest, "--drift replaces the default drift"
+
+
+# --- batches, monitor, reports: bad arguments -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["batches", "--months", "0"], "--months"),
+        (["batches", "--applicants", "50"], "--applicants"),
+        (["batches", "--months", "two"], "--months"),
+        (["monitor", "--series", "/nonexistent/series"], "--series"),
+        (["monitor", "--labels", "/nonexistent/labels.csv"], "--labels"),
+        (["monitor", "--params", "/nonexistent/params.yaml"], "--params"),
+        (["monitor", "not-an-override"], "KEY=VALUE"),
+        (["reports", "--dir", "/nonexistent/reports"], "--dir"),
+    ],
+)
+def test_monitoring_commands_name_the_bad_argument(args: list[str], named: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert named in result.output
+
+
+def test_batches_refuses_a_non_empty_output_folder(tmp_path: Path) -> None:
+    out = tmp_path / "batches"
+    out.mkdir()
+    (out / "keep.txt").write_text("precious")
+    result = runner.invoke(app, ["batches", "--out", str(out), "--oracle-dir", str(tmp_path / "labels")])
+    assert result.exit_code == 2 and "not empty" in result.output
+    assert (out / "keep.txt").read_text() == "precious"
+
+
+def test_reports_writes_the_index(tmp_path: Path) -> None:
+    (tmp_path / "drift").mkdir()
+    (tmp_path / "drift" / "report.html").write_text("<html><title>Drift report</title></html>")
+    result = runner.invoke(app, ["reports", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "drift/report.html" in (tmp_path / "index.html").read_text()
