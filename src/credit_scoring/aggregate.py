@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -219,19 +220,61 @@ def _dictionary(column: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
     return column
 
 
-def encode_levels(column: pa.ChunkedArray | pa.Array, max_levels: int) -> tuple[Levels, np.ndarray]:
+def encode_levels(
+    column: pa.ChunkedArray | pa.Array, max_levels: int, fixed: Levels | None = None
+) -> tuple[Levels, np.ndarray]:
     """The kept levels of a categorical column (most frequent first, ties by level) and per-row codes:
-    0..k-1 for a kept level, k for missing, -1 for a level not kept."""
+    0..k-1 for a kept level, k for missing, -1 for a level not kept.
+
+    fixed: keep exactly these levels (the training data's vocabulary), whether or not they occur here, so
+    that a production batch gets the same indicator columns as the training data.
+    """
     arr = _dictionary(column)
     values = arr.dictionary.to_pylist()
     idx = pc.fill_null(arr.indices, len(values)).to_numpy(zero_copy_only=False).astype(np.int64)
+    mapping = np.full(len(values) + 1, -1, dtype=np.int64)
+    if fixed is not None:
+        position = {v: i for i, v in enumerate(fixed.values)}
+        for i, v in enumerate(values):
+            mapping[i] = position.get(v, -1)
+        mapping[len(values)] = len(fixed.values)
+        return fixed, mapping[idx]
     counts = np.bincount(idx, minlength=len(values) + 1)
     present = [i for i in range(len(values)) if counts[i] > 0]
     ranked = sorted(present, key=lambda i: (-counts[i], values[i]))[:max_levels]
-    mapping = np.full(len(values) + 1, -1, dtype=np.int64)
     mapping[ranked] = np.arange(len(ranked))
     mapping[len(values)] = len(ranked)
     return Levels(tuple(values[i] for i in ranked), bool(counts[len(values)] > 0)), mapping[idx]
+
+
+Vocabulary = dict[str, dict[str, Levels]]  # block name -> categorical column -> kept levels
+
+
+def vocabulary_of(plans: dict[str, list[Output]]) -> Vocabulary:
+    """The levels each block kept, read back from its plan (indicator outputs; level None = missing)."""
+    out: Vocabulary = {}
+    for block, plan in plans.items():
+        found: dict[str, tuple[list[str], bool]] = {}
+        for o in plan:
+            if o.indicator and o.column is not None:
+                values, has_null = found.setdefault(o.column, ([], False))
+                if o.level is None:
+                    found[o.column] = (values, True)
+                else:
+                    values.append(o.level)
+        if found:
+            out[block] = {c: Levels(tuple(v), n) for c, (v, n) in found.items()}
+    return out
+
+
+def vocabulary_to_json(vocabulary: Vocabulary) -> dict[str, Any]:
+    return {b: {c: {"values": list(lv.values), "has_null": lv.has_null} for c, lv in cols.items()}
+            for b, cols in vocabulary.items()}  # fmt: skip
+
+
+def vocabulary_from_json(data: dict[str, Any]) -> Vocabulary:
+    return {b: {c: Levels(tuple(v["values"]), bool(v["has_null"])) for c, v in cols.items()}
+            for b, cols in data.items()}  # fmt: skip
 
 
 def _sorted_by(table: pa.Table, by: str) -> tuple[np.ndarray, pa.Table]:
@@ -258,6 +301,7 @@ def aggregate_duckdb(
     spec: Aggregation,
     exclude: set[str],
     read_columns: Callable[[list[str]], pa.Table] | None = None,
+    levels: dict[str, Levels] | None = None,
 ) -> tuple[pa.Table, list[Output]]:
     """Run one block on `source` (a duckdb relation): an Arrow table sorted by `spec.by`, and the block's plan.
 
@@ -265,6 +309,7 @@ def aggregate_duckdb(
     level shares of the categorical columns are counted with numpy on their dictionary codes (reading them
     with `read_columns`, e.g. straight from Parquet, else from duckdb), which beats one SQL aggregate per
     level by a wide margin. Every part is aligned on the sorted group ids (one_to_one by construction).
+    levels: the kept levels per categorical column (default: learnt from this data, see encode_levels).
     """
     view = _safe_name(f"v_{spec.name}")
     prepared_view(con, source, spec, view)
@@ -279,7 +324,8 @@ def aggregate_duckdb(
             if read_columns is not None
             else con.sql(f"SELECT {by}, {', '.join(map(quote, cats))} FROM {quote(view)}").to_arrow_table()
         )
-    encoded = {c: encode_levels(cat_table.column(c), spec.max_levels) for c in cats}
+    fixed = levels or {}
+    encoded = {c: encode_levels(cat_table.column(c), spec.max_levels, fixed.get(c)) for c in cats}
     plan = plan_block(spec, numeric, categorical, {c: lv for c, (lv, _) in encoded.items()})
 
     main = [o for o in plan if o.where is None and not o.indicator]

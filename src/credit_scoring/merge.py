@@ -8,6 +8,7 @@ ids (each one_to_one, checked) and written sorted by id.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from credit_scoring.aggregate import Output, aggregate_duckdb, assert_unique, describe
+from credit_scoring.aggregate import (
+    Output,
+    Vocabulary,
+    aggregate_duckdb,
+    assert_unique,
+    describe,
+    vocabulary_from_json,
+    vocabulary_of,
+    vocabulary_to_json,
+)
 from credit_scoring.config import Config, DatasetConfig
 from credit_scoring.derived import literal, quote
 from credit_scoring.errors import ConfigError, InputDataError
@@ -91,9 +101,17 @@ def assemble(ds: DatasetConfig, blocks: list[pa.Table]) -> pa.Table:
 
 
 def run_aggregations(
-    con: duckdb.DuckDBPyConnection, ds: DatasetConfig, ingest_dir: Path, log=print
+    con: duckdb.DuckDBPyConnection,
+    ds: DatasetConfig,
+    ingest_dir: Path,
+    log=print,
+    vocabulary: Vocabulary | None = None,
 ) -> tuple[list[pa.Table], dict[str, list[Output]]]:
-    """Run every block; returns the id-level result tables (sorted by id) and each block's plan."""
+    """Run every block; returns the id-level result tables (sorted by id) and each block's plan.
+
+    vocabulary: the categorical levels to keep per block (a production batch reuses the training data's,
+    recorded in the merge stage's report), default learnt from the data.
+    """
     attached: dict[str, list[tuple[str, str]]] = {}
     finals: list[pa.Table] = []
     plans: dict[str, list[Output]] = {}
@@ -106,7 +124,8 @@ def run_aggregations(
         def read_columns(columns: list[str], path: Path = path) -> pa.Table:
             return pq.read_table(path, columns=columns)
 
-        result, plan = aggregate_duckdb(con, source, spec, key_columns(ds, spec.table), read_columns)
+        levels = (vocabulary or {}).get(spec.name)
+        result, plan = aggregate_duckdb(con, source, spec, key_columns(ds, spec.table), read_columns, levels)
         plans[spec.name] = plan
         if spec.attach_to is not None:
             if spec.attach_to not in ds.tables:
@@ -124,13 +143,27 @@ def run_aggregations(
     return finals, plans
 
 
-def merge(cfg: Config, log=print) -> dict[str, Any]:
-    """Run the stage: cfg.paths.ingest -> cfg.paths.merge/side_features.parquet + report.json."""
+def read_vocabulary(merge_dir: Path | str) -> Vocabulary:
+    """The categorical levels a merge run kept (its report.json), to aggregate a production batch alike."""
+    path = Path(merge_dir) / REPORT_FILE
+    if not path.is_file():
+        raise InputDataError(f"{path}: not found (run the merge stage first)")
+    levels = json.loads(path.read_text(encoding="utf-8")).get("levels")
+    if levels is None:
+        raise InputDataError(f"{path}: records no levels (written by an older merge stage: rerun it)")
+    return vocabulary_from_json(levels)
+
+
+def merge(cfg: Config, log=print, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
+    """Run the stage: cfg.paths.ingest -> cfg.paths.merge/side_features.parquet + report.json.
+
+    vocabulary: keep these categorical levels (see `read_vocabulary`) instead of learning them from the data.
+    """
     ds = cfg.dataset
     ingest_dir, out_dir = Path(cfg.paths.ingest), Path(cfg.paths.merge)
     con = connect(cfg)
     try:
-        finals, plans = run_aggregations(con, ds, ingest_dir, log)
+        finals, plans = run_aggregations(con, ds, ingest_dir, log, vocabulary)
     finally:
         con.close()
     side = assemble(ds, finals)
@@ -143,6 +176,7 @@ def merge(cfg: Config, log=print) -> dict[str, Any]:
             name: {"columns": len(plan), "attached": spec.attach_to}
             for (name, plan), spec in zip(plans.items(), ds.aggregations, strict=True)
         },
+        "levels": vocabulary_to_json(vocabulary_of(plans)),
     }
     with atomic_dir(out_dir) as staging:
         write_table(side, staging / SIDE_FEATURES_FILE)

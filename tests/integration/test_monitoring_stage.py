@@ -249,3 +249,8 @@ def test_series_of_batches_with_growing_drift(workspace: Workspace, tmp_path: Pa
     assert (tmp_path / "out" / "series.html").stat().st_size > 0
     for entry in doc["batches"].values():
         assert entry["performance"]["roc_auc"] is not None  # the months' outcomes were supplied
+    # a batch folder is aggregated with the training data's categorical levels: no feature goes missing
+    one = monitor(workspace.cfg, current=tmp_path / "batches" / "month_02", out_dir=tmp_path / "one", **QUIET)
+    gaps = {n: e["missing_current"] - e["missing_reference"] for n, e in one.summary["features"].items()}
+    worst = max(gaps, key=gaps.get)
+    assert gaps[worst] < 0.2, f"{worst}: missing in {gaps[worst]:.0%} more rows than in the training data"

@@ -143,3 +143,38 @@ def test_levels_from_chunks_with_different_dictionaries() -> None:
     levels, codes = encode_levels(chunked, max_levels=2)
     assert levels.values == ("b", "a") and levels.has_null
     assert codes.tolist() == [0, 1, 2, -1, 0, 0]  # c is not kept (-1), missing is code k = 2
+
+
+def test_fixed_levels_keep_the_training_vocabulary() -> None:
+    """A batch keeps the training data's levels: absent levels still get their (zero) share, unknown ones none."""
+    import pyarrow as pa
+
+    from credit_scoring.aggregate import Levels, encode_levels
+
+    fixed = Levels(("x", "y", "z"), has_null=True)
+    levels, codes = encode_levels(pa.array(["y", "w", None, "y"]), max_levels=10, fixed=fixed)
+    assert levels == fixed
+    assert codes.tolist() == [1, -1, 3, 1]  # w is not a training level; missing is code k = 3
+
+
+def test_vocabulary_round_trip_gives_the_same_columns() -> None:
+    from credit_scoring.aggregate import vocabulary_from_json, vocabulary_of, vocabulary_to_json
+
+    con = duckdb.connect()
+    train = pd.DataFrame(
+        {"SK_ID_CURR": [1, 1, 2, 3], "KIND": ["a", "b", "c", None], "AMT": [1.0, 2.0, 3.0, 4.0]}
+    )
+    batch = pd.DataFrame({"SK_ID_CURR": [7, 8], "KIND": ["a", "d"], "AMT": [1.0, 5.0]})
+    spec = Aggregation(name="blk", table="t", by="SK_ID_CURR", prefix="T", numeric={"AMT": "mean"},
+                       categorical="KIND", max_levels=10, nan_as_category=True)  # fmt: skip
+    con.register("src", train)
+    trained, plan = aggregate_duckdb(con, "src", spec, EXCLUDE)
+    vocabulary = vocabulary_from_json(vocabulary_to_json(vocabulary_of({"blk": plan})))
+    con.register("src", batch)
+    learnt, _ = aggregate_duckdb(con, "src", spec, EXCLUDE)
+    fixed, _ = aggregate_duckdb(con, "src", spec, EXCLUDE, levels=vocabulary["blk"])
+    assert fixed.column_names == trained.column_names  # every training indicator, in the same order
+    assert learnt.column_names != trained.column_names  # what a batch learns alone: other columns
+    shares = fixed.to_pandas().set_index("SK_ID_CURR")
+    assert shares.loc[8, level_column("T_KIND", "a") + "_MEAN"] == 0.0
+    assert shares.loc[7, level_column("T_KIND", "a") + "_MEAN"] == 1.0

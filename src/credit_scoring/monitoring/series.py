@@ -40,6 +40,7 @@ def psi_series(
         parts = [compare(profile, batch, cfg, FEATURE)]
         if score_profile is not None:
             parts.append(compare(score_profile, batch, cfg, SCORE))
+        parts = [p for p in parts if len(p)] or parts[:1]  # no empty frame in the concat (pandas warns)
         t = pd.concat(parts).reset_index()
         t.insert(0, "batch", str(name))
         t.insert(1, "order", order)

@@ -249,10 +249,11 @@ def without_table(ds: Any, name: str) -> Any:
 def folder_population(
     cfg: Config, champion: Champion, folder: Path, log: Log = lambda _m: None
 ) -> Population:
-    """A folder with the production table and the side tables: ingested and merged on its own, then scored."""
+    """A folder with the production table and the side tables: ingested and merged on its own (keeping the
+    categorical levels of the training data's merge, so that the indicator columns are the same), then scored."""
     from credit_scoring.inference import applicant_rows, side_features_frame
     from credit_scoring.ingest import ingest
-    from credit_scoring.merge import merge
+    from credit_scoring.merge import merge, read_vocabulary
 
     ds = cfg.dataset
     if not folder.is_dir():
@@ -272,7 +273,7 @@ def folder_population(
         )
         sub = dataclasses.replace(cfg, paths=paths, dataset=without_table(ds, ds.train_table))
         ingest(sub, log=log)
-        merge(sub, log=log)
+        merge(sub, log=log, vocabulary=read_vocabulary(cfg.paths.merge))  # the training data's levels
         app = pd.read_parquet(work / "ingest" / f"{ds.production_table}.parquet")
         side = side_features_frame(paths.merge, cfg.features, ds.id)
         rows = applicant_rows(app, side, ds)
