@@ -288,7 +288,12 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(stage, indent=2)) if args.json else render_stage(stage, Console())
             return 0
     for size in args.sizes:
-        status.print(f"[dim]PSI on {size:,} x {args.columns} in a fresh process...[/]")
+        what = (
+            f"the feature tables of {args.features}"
+            if args.features
+            else f"{size:,} x {args.columns} synthetic"
+        )
+        status.print(f"[dim]PSI on {what} in a fresh process...[/]")
         results.append(run_child("psi", size, args.columns, args.features))
     if not args.skip_evidently:
         size = max(args.sizes)

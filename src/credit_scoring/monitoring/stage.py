@@ -544,13 +544,16 @@ def monitor(
     mon = cfg.monitoring
     start = time.perf_counter()
     champion = load_champion(cfg)
-    log(f"champion {champion.name} v{champion.version} ({champion.uri}), threshold {champion.threshold:.4f}")
+    log(f"champion {champion.name} v{champion.version} ({champion.uri}), threshold {champion.threshold:.4f} "
+        f"(loaded in {time.perf_counter() - start:.1f} s)")  # fmt: skip
+    start = time.perf_counter()
     train = feature_population(cfg, champion, "train", "training split")
     test = feature_population(cfg, champion, "test", "test split")
     cur = current_population(cfg, champion, current, log)
     log(f"reference {len(train.ids):,} rows, current {cur.name} {len(cur.ids):,} rows, "
-        f"{len(champion.features)} features")  # fmt: skip
+        f"{len(champion.features)} features (read and scored in {time.perf_counter() - start:.1f} s)")  # fmt: skip
 
+    start = time.perf_counter()
     table = drift_with_score(train, test, cur, mon)
     verdict = evaluate_policy(table, mon.policy)
     log(f"PSI and drift tests of {len(table):,} columns in {time.perf_counter() - start:.1f} s")
