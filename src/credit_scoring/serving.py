@@ -825,11 +825,12 @@ class ScoringService:
         row = {c: parse_value(c, kind, base.get(c)) for c, kind in types.items()}
         row.update({c: parse_value(c, types[c], val) for c, val in fields.items() if c != id_col})
         row[id_col] = float(client_id) if client_id is not None else np.nan
-        frame = pd.DataFrame([row])
-        for c, kind in types.items():
-            if kind is not ColumnType.category:
-                frame[c] = frame[c].astype("float64")
-        return frame, client_id, position
+        # one construction from typed columns (a column-by-column astype of ~900 columns costs ~60 ms)
+        columns = {
+            c: np.array([row[c]], dtype=object if types.get(c) is ColumnType.category else "float64")
+            for c in row
+        }
+        return pd.DataFrame(columns), client_id, position
 
     def score_fields(self, fields: dict[str, Any]) -> ScoreResult:
         """Score of an application given as fields (raw columns and units, as in application_test.csv).
