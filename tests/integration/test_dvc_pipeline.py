@@ -50,3 +50,44 @@ def test_repro_then_noop_then_only_features_reruns(tmp_path: Path, repo_root: Pa
     rerun = run([*dvc, "repro", "features"], proj)
     assert "Running stage 'features'" in rerun.stdout
     assert "Running stage 'ingest'" not in rerun.stdout and "Running stage 'merge'" not in rerun.stdout
+
+
+def test_whole_pipeline_ends_with_monitor_and_a_second_repro_does_nothing(
+    tmp_path: Path, repo_root: Path, tiny_raw: Path
+) -> None:
+    """`dvc repro` from raw CSVs to the monitor stage (untuned model, MLflow store inside the copy)."""
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    shutil.copy(repo_root / "dvc.yaml", proj / "dvc.yaml")
+    for folder in ("conf", "pipelines", "src"):
+        shutil.copytree(repo_root / folder, proj / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(tiny_raw, proj / "data" / "raw")
+    shutil.copytree(tiny_raw.parent / "oracle", proj / "data" / "oracle")
+    overrides = ["tuning=none", "registry.min_test_roc_auc=0.0", "monitoring.evidently.top_features=5"]
+    run([sys.executable, "pipelines/params.py", *overrides], proj)
+    dvc = [sys.executable, "-m", "dvc"]
+    run([*dvc, "init", "--no-scm", "-q"], proj)
+    env_free = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    env_free["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    first = subprocess.run(
+        [*dvc, "repro"], cwd=proj, env=env_free, capture_output=True, text=True, timeout=900
+    )
+    assert first.returncode == 0, first.stdout + first.stderr
+    stages = [line.split("'")[1] for line in first.stdout.splitlines() if line.startswith("Running stage")]
+    assert stages[-1] == "monitor"
+    summary = json.loads((proj / "reports" / "drift" / "summary.json").read_text())
+    assert summary["features"] and summary["score"]["psi"] is not None
+    for name in (
+        "drift/report.html",
+        "drift/evidently.html",
+        "model_card.md",
+        "model_card.html",
+        "index.html",
+    ):
+        assert (proj / "reports" / name).is_file(), name
+    assert json.loads((proj / "artifacts" / "monitor" / "metrics.json").read_text())["features"] > 0
+    second = subprocess.run(
+        [*dvc, "repro"], cwd=proj, env=env_free, capture_output=True, text=True, timeout=900
+    )
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "Running stage" not in second.stdout
