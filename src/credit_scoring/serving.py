@@ -603,14 +603,15 @@ class ScoringService:
         import mlflow
         from mlflow.tracking import MlflowClient
 
+        from credit_scoring.tracking import use_tracking_uri
+
         self.cfg = cfg
         self.registry = registry_settings(cfg)
         uri = self.registry.tracking_uri
         # an absent SQLite store is reported, never created
         if uri.startswith(SQLITE_PREFIX) and not Path(uri[len(SQLITE_PREFIX) :]).is_file():
             raise ConfigError(f"no MLflow store at {uri} (run the pipeline first: make run)")
-        mlflow.set_tracking_uri(self.registry.tracking_uri)
-        mlflow.set_registry_uri(self.registry.tracking_uri)
+        use_tracking_uri(self.registry.tracking_uri)
         self.client = mlflow_client or MlflowClient(self.registry.tracking_uri, self.registry.tracking_uri)
         self._load_model = loader or mlflow.pyfunc.load_model
         self._swap_lock = threading.Lock()

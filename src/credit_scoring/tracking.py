@@ -36,6 +36,26 @@ def tracking_uri(cfg: RegistryConfig) -> str:
     return os.environ.get(ENV_TRACKING_URI) or cfg.tracking_uri
 
 
+ENV_REGISTRY_URI = "MLFLOW_REGISTRY_URI"
+
+
+def use_tracking_uri(uri: str) -> None:
+    """Point MLflow's tracking and registry at `uri` in this process, leaving the environment as it was.
+
+    mlflow.set_tracking_uri / set_registry_uri also export the URI to MLFLOW_TRACKING_URI /
+    MLFLOW_REGISTRY_URI; left there, it would pass for the user's choice and override the next
+    configuration read in the same process (`tracking_uri` gives the environment precedence).
+    """
+    saved = {k: os.environ.get(k) for k in (ENV_TRACKING_URI, ENV_REGISTRY_URI)}
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 def _local_uri(path_or_uri: str) -> str:
     """A local path as an absolute file URI; URIs unchanged."""
     if "://" in path_or_uri:
@@ -49,8 +69,7 @@ def setup_tracking(cfg: RegistryConfig) -> str:
     uri = tracking_uri(cfg)
     if uri.startswith(SQLITE_PREFIX):
         Path(uri[len(SQLITE_PREFIX) :]).parent.mkdir(parents=True, exist_ok=True)
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
+    use_tracking_uri(uri)
     experiment = mlflow.get_experiment_by_name(cfg.experiment)
     if experiment is None:
         # a local store keeps the artifacts under artifact_location; a server decides where its own go

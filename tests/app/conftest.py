@@ -80,9 +80,11 @@ class ChampionData:
 @pytest.fixture(scope="session")
 def champion(tmp_path_factory: pytest.TempPathFactory) -> ChampionData:
     root = tmp_path_factory.mktemp("app_champion")
+    env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
     proc = subprocess.run(
         [sys.executable, "-c", BUILD, str(root), str(APPLICANTS)],
         cwd=REPO_ROOT,
+        env=env,  # the store named in the overrides, whatever an earlier test left in the environment
         capture_output=True,
         text=True,
         timeout=900,

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from credit_scoring.inference import applicant_rows
+from credit_scoring.tracking import use_tracking_uri
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -38,7 +39,7 @@ def reference(champion) -> Iterator[dict]:
     import mlflow
 
     before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
-    mlflow.set_tracking_uri(champion.tracking_uri)
+    use_tracking_uri(champion.tracking_uri)
     mlflow.set_registry_uri(champion.tracking_uri)
     try:
         model = mlflow.pyfunc.load_model("models:/credit_scoring@champion")
@@ -51,7 +52,7 @@ def reference(champion) -> Iterator[dict]:
         known = applicant_rows(pd.read_parquet(champion.ingest / f"{ds.train_table}.parquet"), side, ds)
         yield {"model": model, "pipeline": pipeline, "ds": ds, "production": production, "known": known}
     finally:
-        mlflow.set_tracking_uri(before[0])
+        use_tracking_uri(before[0])
         mlflow.set_registry_uri(before[1])
 
 

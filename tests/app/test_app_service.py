@@ -16,6 +16,7 @@ def service(champion, tmp_path_factory) -> Iterator:
     import mlflow
 
     from credit_scoring.serving import ScoringService, load_app_config
+    from credit_scoring.tracking import use_tracking_uri
 
     before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
     mp = pytest.MonkeyPatch()
@@ -34,7 +35,7 @@ def service(champion, tmp_path_factory) -> Iterator:
         yield ScoringService(cfg)
     finally:
         mp.undo()
-        mlflow.set_tracking_uri(before[0])
+        use_tracking_uri(before[0])
         mlflow.set_registry_uri(before[1])
 
 

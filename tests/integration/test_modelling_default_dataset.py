@@ -21,7 +21,7 @@ from credit_scoring.merge import merge
 from credit_scoring.modelling import compose_modelling_config
 from credit_scoring.resampling import resample_stage
 from credit_scoring.split import split_stage
-from credit_scoring.tracking import ENV_TRACKING_URI
+from credit_scoring.tracking import ENV_TRACKING_URI, use_tracking_uri
 from credit_scoring.training import METRICS_FILE, train_stage
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -72,7 +72,7 @@ def test_metrics(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> I
                 resample_stage(cfg, **QUIET)
             train_stage(cfg, **QUIET)
             out[model] = json.loads((Path(cfg.paths.train) / METRICS_FILE).read_text())["test"]
-    mlflow.set_tracking_uri(previous)
+    use_tracking_uri(previous)
     yield out
 
 

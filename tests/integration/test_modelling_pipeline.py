@@ -28,7 +28,7 @@ from credit_scoring.modelling import ModellingConfig, compose_modelling_config, 
 from credit_scoring.registry import OUTCOME_FILE, register_stage
 from credit_scoring.resampling import TRAIN_FILE, resample_stage
 from credit_scoring.split import split_stage
-from credit_scoring.tracking import ENV_TRACKING_URI
+from credit_scoring.tracking import ENV_TRACKING_URI, use_tracking_uri
 from credit_scoring.training import METRICS_FILE, PLOT_FILES, PLOTS_DIR, train_stage
 
 pytestmark = pytest.mark.integration
@@ -87,7 +87,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv(ENV_TRACKING_URI, raising=False)
         yield Workspace(root, f"sqlite:///{root}/mlruns/mlflow.db")
-    mlflow.set_tracking_uri(previous)
+    use_tracking_uri(previous)
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,7 @@ def raw_rows(cfg: ModellingConfig, part: str) -> pd.DataFrame:
 
 
 def load_champion(cfg: ModellingConfig):
-    mlflow.set_tracking_uri(cfg.registry.tracking_uri)
+    use_tracking_uri(cfg.registry.tracking_uri)
     return mlflow.pyfunc.load_model(f"models:/{cfg.registry.model_name}@{cfg.registry.alias}")
 
 

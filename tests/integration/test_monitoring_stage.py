@@ -34,7 +34,7 @@ from credit_scoring.monitoring.stage import METRICS_FILE, monitor, monitor_serie
 from credit_scoring.registry import register_stage
 from credit_scoring.resampling import resample_stage
 from credit_scoring.split import split_stage
-from credit_scoring.tracking import ENV_TRACKING_URI
+from credit_scoring.tracking import ENV_TRACKING_URI, use_tracking_uri
 from credit_scoring.training import train_stage
 
 pytestmark = pytest.mark.integration
@@ -102,7 +102,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
         run_id = json.loads((root / "artifacts" / "train" / "run.json").read_text())["run_id"]
         assert run  # metrics of the run
         yield Workspace(root, params, cfg, run_id)
-    mlflow.set_tracking_uri(previous)
+    use_tracking_uri(previous)
 
 
 @pytest.fixture(scope="module")
@@ -216,6 +216,24 @@ def test_cli_bad_arguments_name_the_option(workspace: Workspace, tmp_path: Path)
     pd.DataFrame({"AMT_CREDIT": [1.0, 2.0]}).to_csv(no_id, index=False)
     failed = runner.invoke(app, [*base, "--current", str(no_id)])
     assert failed.exit_code == 1 and "SK_ID_CURR" in failed.output
+    not_rows = tmp_path / "not_rows.csv"
+    pd.DataFrame({"SK_ID_CURR": [1, 2], "COLOUR": ["red", "blue"]}).to_csv(not_rows, index=False)
+    refused = runner.invoke(app, [*base, "--current", str(not_rows)])
+    assert refused.exit_code == 1 and "none of the application columns" in refused.output
+    no_store = runner.invoke(
+        app, [*base, "--current", str(not_rows), f"registry.tracking_uri=sqlite:///{tmp_path}/empty.db"]
+    )
+    assert no_store.exit_code == 1 and "alias" in no_store.output  # no champion: a clear error, no traceback
+    assert not (workspace.reports / "monitoring" / "not_rows").exists()
+
+
+def test_absent_columns_are_named_in_the_report(workspace: Workspace, tmp_path: Path) -> None:
+    rows = _held_out_rows(workspace).drop(columns=["AMT_ANNUITY", "OWN_CAR_AGE"])
+    current = tmp_path / "partial.parquet"
+    rows.to_parquet(current)
+    meta = monitor(workspace.cfg, current=current, out_dir=tmp_path / "out", **QUIET).summary["metadata"]
+    notes = " ".join(v for k, v in meta.items() if k.startswith("note"))
+    assert "2 application column(s) absent" in notes and "AMT_ANNUITY" in notes and "OWN_CAR_AGE" in notes
 
 
 def test_labels_give_performance_on_the_batch(workspace: Workspace, tmp_path: Path) -> None:

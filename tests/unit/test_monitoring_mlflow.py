@@ -43,8 +43,10 @@ def test_monitoring_run_is_logged_and_linked(summary, tmp_path) -> None:
     import mlflow
 
     from credit_scoring.monitoring.mlflow_log import log_monitoring_run
+    from credit_scoring.tracking import use_tracking_uri
 
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    previous = mlflow.get_tracking_uri()
+    use_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
     exp = mlflow.create_experiment("monitoring-test", artifact_location=(tmp_path / "artifacts").as_uri())
     with mlflow.start_run(experiment_id=exp, run_name="champion") as champ:
         pass
@@ -64,3 +66,31 @@ def test_monitoring_run_is_logged_and_linked(summary, tmp_path) -> None:
     assert files == {"monitoring/summary.json", "monitoring/report.html"}
     logged = mlflow.artifacts.load_dict(f"runs:/{run_id}/monitoring/summary.json")
     assert json.dumps(logged) == json.dumps(summary)
+    use_tracking_uri(previous)
+
+
+def test_pointing_mlflow_at_a_store_does_not_pass_for_the_users_choice(monkeypatch) -> None:
+    """mlflow.set_tracking_uri exports MLFLOW_TRACKING_URI; the project's helper leaves the environment alone,
+    so that the next configuration read in the same process is obeyed."""
+    import os
+
+    import mlflow
+
+    from credit_scoring.modelling_config import RegistryConfig
+    from credit_scoring.tracking import ENV_TRACKING_URI, tracking_uri, use_tracking_uri
+
+    monkeypatch.delenv(ENV_TRACKING_URI, raising=False)
+    previous = mlflow.get_tracking_uri()
+    try:
+        use_tracking_uri("sqlite:////tmp/first-store/mlflow.db")
+        assert mlflow.get_tracking_uri() == "sqlite:////tmp/first-store/mlflow.db"
+        assert ENV_TRACKING_URI not in os.environ
+        second = RegistryConfig(tracking_uri="sqlite:////tmp/second-store/mlflow.db")
+        assert tracking_uri(second) == "sqlite:////tmp/second-store/mlflow.db"
+        monkeypatch.setenv(ENV_TRACKING_URI, "http://mlflow.bank.example:5000")  # the user's own choice wins
+        use_tracking_uri("sqlite:////tmp/first-store/mlflow.db")
+        assert os.environ[ENV_TRACKING_URI] == "http://mlflow.bank.example:5000"
+        assert tracking_uri(second) == "http://mlflow.bank.example:5000"
+    finally:
+        use_tracking_uri(previous)
+        monkeypatch.delenv(ENV_TRACKING_URI, raising=False)

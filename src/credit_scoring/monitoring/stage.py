@@ -96,12 +96,11 @@ def load_champion(cfg: Config) -> Champion:
     from mlflow.exceptions import MlflowException
     from mlflow.tracking import MlflowClient
 
-    from credit_scoring.tracking import tracking_uri
+    from credit_scoring.tracking import tracking_uri, use_tracking_uri
 
     reg = cfg.registry
     uri = tracking_uri(reg)
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
+    use_tracking_uri(uri)
     try:
         mv = MlflowClient().get_model_version_by_alias(reg.model_name, reg.alias)
     except MlflowException as exc:
@@ -217,6 +216,15 @@ def file_population(cfg: Config, champion: Champion, path: Path) -> Population:
     if ds.id not in app.columns:
         raise InputDataError(f"{path}: no {ds.id} column")
     notes = []
+    expected = [c for c in champion.pipeline.preprocessor.application_columns_ if c != ds.id]
+    absent = [c for c in expected if c not in app.columns]
+    if len(absent) == len(expected):
+        raise InputDataError(
+            f"{path}: none of the application columns (e.g. {expected[:3]}): not applicant rows"
+        )
+    if absent:
+        shown = ", ".join(absent[:10]) + (f" and {len(absent) - 10} more" if len(absent) > 10 else "")
+        notes.append(f"{len(absent)} application column(s) absent from the file, taken as missing: {shown}")
     side_cols = [c for c in champion.pipeline.preprocessor.side_columns_ if c in app.columns]
     if champion.pipeline.preprocessor.side_columns_ and not side_cols:
         side = side_features_frame(cfg.paths.merge, cfg.features, ds.id, app[ds.id].to_numpy())
