@@ -125,30 +125,32 @@ print(json.dumps({"what": what, "source": source, "reference_rows": len(ref), "p
 """.replace("PRODUCTION_SHARE", repr(PRODUCTION_SHARE))
 
 
+def run_measured(args: list[str], stderr) -> tuple[str, int, float, float]:
+    """Run `args` in a fresh process: its stdout, exit code, wall seconds and its own peak RSS (MiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=stderr, text=True, env={**os.environ, "DO_NOT_TRACK": "1"}
+    )
+    stdout = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.stdout.close()
+    return stdout, os.waitstatus_to_exitcode(status), wall, usage.ru_maxrss / 1024
+
+
 def run_child(what: str, rows: int, columns: int, features: str | None) -> dict:
     with (
         tempfile.TemporaryDirectory(prefix="credit-scoring-bench-mon-") as folder,
         tempfile.TemporaryFile(mode="w+") as errors,
     ):
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-c", CHILD, what, str(rows), str(columns), features or "-", folder],
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            text=True,
-            env={**os.environ, "DO_NOT_TRACK": "1"},
-        )
-        stdout = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.stdout.close()
-        code = os.waitstatus_to_exitcode(status)
+        args = [sys.executable, "-c", CHILD, what, str(rows), str(columns), features or "-", folder]
+        stdout, code, wall, rss_mb = run_measured(args, errors)
         errors.seek(0)
         stderr = errors.read()
     if code != 0:
         raise SystemExit(f"{what} benchmark at {rows:,} rows failed (exit {code}):\n{stderr}")
     figures = json.loads(stdout.strip().splitlines()[-1])
-    figures.update(wall_seconds=round(wall, 1), peak_rss_mb=round(usage.ru_maxrss / 1024, 1))
+    figures.update(wall_seconds=round(wall, 1), peak_rss_mb=round(rss_mb, 1))
     return figures
 
 
@@ -169,25 +171,12 @@ def run_stage() -> dict:
             f"paths.monitor={folder}/monitor",
             "monitoring.tracking.experiment=credit_scoring_monitoring_benchmark",
         ]
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "pipelines/monitor.py", *overrides],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "DO_NOT_TRACK": "1"},
+        out, code, wall, rss_mb = run_measured(
+            [sys.executable, "pipelines/monitor.py", *overrides], subprocess.STDOUT
         )
-        out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.stdout.close()
-    if os.waitstatus_to_exitcode(status) != 0:
+    if code != 0:
         raise SystemExit(f"the monitor stage failed:\n{out}")
-    figures: dict = {
-        "what": "stage",
-        "wall_seconds": round(wall, 1),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-    }
+    figures: dict = {"what": "stage", "wall_seconds": round(wall, 1), "peak_rss_mb": round(rss_mb, 1)}
     for key, pattern in STAGE_TIMES.items():
         m = pattern.search(out)
         if m and key == "psi_seconds":

@@ -8,8 +8,6 @@ already declares the modelling groups.
 
 from __future__ import annotations
 
-import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -28,7 +26,7 @@ from credit_scoring.config import (
     RuntimeConfig,
     compose,
 )
-from credit_scoring.errors import ConfigError, CreditScoringError
+from credit_scoring.errors import ConfigError
 from credit_scoring.modelling_config import (
     EvaluationConfig,
     ModelConfig,
@@ -37,7 +35,7 @@ from credit_scoring.modelling_config import (
     ResamplingConfig,
     TuningConfig,
 )
-from credit_scoring.stage import EXIT_ERROR, parse_args
+from credit_scoring.stage import main as stage_main
 
 MODELLING_GROUPS = ("resampling", "model", "tuning", "evaluation", "registry")
 
@@ -154,20 +152,4 @@ def run_stage(name: str, stage: Callable[..., Any], argv: Sequence[str] | None =
 
     Returns the exit code; a project error prints one message on stderr and gives 1, without a traceback.
     """
-    params, overrides = parse_args(sys.argv[1:] if argv is None else argv)
-
-    def log(message: str) -> None:
-        print(f"[{name}] {message}", flush=True)
-
-    start = time.perf_counter()
-    try:
-        cfg = load_modelling_config(params, overrides)
-        stage(cfg, log=log)
-    except CreditScoringError as exc:
-        lines = str(exc).splitlines() or [type(exc).__name__]
-        print(f"[{name}] FAILED: {lines[0]}", file=sys.stderr)
-        for line in lines[1:]:
-            print(f"[{name}]         {line}", file=sys.stderr)
-        return EXIT_ERROR
-    log(f"done in {time.perf_counter() - start:.1f} s")
-    return 0
+    return stage_main(name, stage, argv, loader=load_modelling_config, failure_note=None)

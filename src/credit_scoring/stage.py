@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from credit_scoring.config import DEFAULT_PARAMS_FILE, Config, load_config
+from credit_scoring.config import DEFAULT_PARAMS_FILE, load_config
 from credit_scoring.errors import CreditScoringError
 
 EXIT_ERROR = 1
@@ -36,8 +36,17 @@ def parse_args(argv: Sequence[str]) -> tuple[Path, list[str]]:
     return params, overrides
 
 
-def main(name: str, stage: Callable[..., Any], argv: Sequence[str] | None = None) -> int:
-    """Run `stage(cfg, log=...)`; returns the process exit code."""
+def main(
+    name: str,
+    stage: Callable[..., Any],
+    argv: Sequence[str] | None = None,
+    loader: Callable[[Path, list[str]], Any] = load_config,
+    failure_note: str | None = "no output was written.",
+) -> int:
+    """Run `stage(cfg, log=...)` with the configuration `loader` reads; returns the process exit code.
+
+    failure_note: a last line printed after a project error (None: nothing).
+    """
     params, overrides = parse_args(sys.argv[1:] if argv is None else argv)
 
     def log(message: str) -> None:
@@ -45,14 +54,15 @@ def main(name: str, stage: Callable[..., Any], argv: Sequence[str] | None = None
 
     start = time.perf_counter()
     try:
-        cfg: Config = load_config(params, overrides)
+        cfg = loader(params, overrides)
         stage(cfg, log=log)
     except CreditScoringError as exc:
         lines = str(exc).splitlines() or [type(exc).__name__]
         print(f"[{name}] FAILED: {lines[0]}", file=sys.stderr)
         for line in lines[1:]:
             print(f"[{name}]         {line}", file=sys.stderr)
-        print(f"[{name}] no output was written.", file=sys.stderr)
+        if failure_note:
+            print(f"[{name}] {failure_note}", file=sys.stderr)
         return EXIT_ERROR
     log(f"done in {time.perf_counter() - start:.1f} s")
     return 0

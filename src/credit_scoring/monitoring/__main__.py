@@ -15,25 +15,14 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from credit_scoring.errors import CreditScoringError
 from credit_scoring.monitoring.config import MonitoringConfig
 from credit_scoring.monitoring.policy import evaluate_policy, exit_code
 from credit_scoring.monitoring.psi import bin_table, drift_table
 from credit_scoring.monitoring.report import write_drift_report, write_index
+from credit_scoring.monitoring.stage import read_rows
 
 EXIT_ERROR = 1
-
-
-def read_frame(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise CreditScoringError(f"{path}: not found")
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    if path.suffix in (".csv", ".gz"):
-        return pd.read_csv(path)
-    raise CreditScoringError(f"{path}: expected a .parquet or .csv file")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         cfg = MonitoringConfig.from_yaml(args.config) if args.config else MonitoringConfig()
-        ref, cur = read_frame(args.reference), read_frame(args.current)
+        ref, cur = read_rows(args.reference), read_rows(args.current)
         score = args.score_column
         if score and (score not in ref.columns or score not in cur.columns):
             raise CreditScoringError(f"score column {score!r} is not in both files")

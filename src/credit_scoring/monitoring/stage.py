@@ -28,7 +28,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,6 @@ from credit_scoring.monitoring.evidently_report import EvidentlyResult, run_evid
 from credit_scoring.monitoring.fairness import fairness_report
 from credit_scoring.monitoring.mlflow_log import log_monitoring_run, monitoring_metrics
 from credit_scoring.monitoring.performance import (
-    calibration_table,
     compare_performance,
     labelled_batch,
     performance_metrics,
@@ -56,6 +55,9 @@ from credit_scoring.monitoring.report import (
     write_model_card,
 )
 from credit_scoring.monitoring.series import psi_series, write_series_report
+
+if TYPE_CHECKING:
+    from credit_scoring.aggregate import Vocabulary
 
 METRICS_FILE = "metrics.json"  # in paths.monitor: headline figures (DVC metrics)
 EVIDENTLY_HTML = "evidently.html"
@@ -137,7 +139,8 @@ class Population:
     notes: list[str] = dataclasses.field(default_factory=list)
 
 
-def _read_features(path: Path, columns: Sequence[str]) -> pd.DataFrame:
+def _read_features(path: Path, columns: Sequence[str], optional: Sequence[str] = ()) -> pd.DataFrame:
+    """`columns` (all required) and those of `optional` the file has, from a features stage table."""
     if not path.is_file():
         raise InputDataError(f"{path}: not found (run the features stage first)")
     import pyarrow.parquet as pq
@@ -149,17 +152,16 @@ def _read_features(path: Path, columns: Sequence[str]) -> pd.DataFrame:
             f"{path}: lacks {len(missing)} of the champion's features (e.g. {missing[:5]}): the champion was "
             "trained on other features; rerun the pipeline (dvc repro) so that both agree"
         )
-    return pd.read_parquet(path, columns=list(dict.fromkeys(columns)))
+    wanted = [*columns, *(c for c in optional if c in present)]
+    return pd.read_parquet(path, columns=list(dict.fromkeys(wanted)))
 
 
 def feature_population(cfg: Config, champion: Champion, table: str, name: str) -> Population:
     """A table of the features stage (train, test, production), scored by the champion."""
     ds = cfg.dataset
     path = Path(cfg.paths.features) / f"{table}.parquet"
-    import pyarrow.parquet as pq
-
-    has_target = path.is_file() and ds.target in pq.read_schema(path).names
-    frame = _read_features(path, [ds.id, *([ds.target] if has_target else []), *champion.features])
+    frame = _read_features(path, [ds.id, *champion.features], optional=[ds.target])
+    has_target = ds.target in frame.columns
     score = champion.pipeline.probability_of_features(frame)
     return Population(
         name=name,
@@ -255,10 +257,17 @@ def without_table(ds: Any, name: str) -> Any:
 
 
 def folder_population(
-    cfg: Config, champion: Champion, folder: Path, log: Log = lambda _m: None
+    cfg: Config,
+    champion: Champion,
+    folder: Path,
+    log: Log = lambda _m: None,
+    vocabulary: Vocabulary | None = None,
 ) -> Population:
     """A folder with the production table and the side tables: ingested and merged on its own (keeping the
-    categorical levels of the training data's merge, so that the indicator columns are the same), then scored."""
+    categorical levels of the training data's merge, so that the indicator columns are the same), then scored.
+
+    vocabulary: those levels, when the caller already read them (default: read from the merge stage's report).
+    """
     from credit_scoring.inference import applicant_rows, side_features_frame
     from credit_scoring.ingest import ingest
     from credit_scoring.merge import merge, read_vocabulary
@@ -281,7 +290,8 @@ def folder_population(
         )
         sub = dataclasses.replace(cfg, paths=paths, dataset=without_table(ds, ds.train_table))
         ingest(sub, log=log)
-        merge(sub, log=log, vocabulary=read_vocabulary(cfg.paths.merge))  # the training data's levels
+        levels = vocabulary if vocabulary is not None else read_vocabulary(cfg.paths.merge)
+        merge(sub, log=log, vocabulary=levels)  # the training data's levels
         app = pd.read_parquet(work / "ingest" / f"{ds.production_table}.parquet")
         side = side_features_frame(paths.merge, cfg.features, ds.id)
         rows = applicant_rows(app, side, ds)
@@ -367,10 +377,16 @@ def read_labels(path: Path, id_col: str, target: str) -> pd.DataFrame:
     return labels[[id_col, target]]
 
 
+def test_performance(cfg: Config, champion: Champion, test: Population) -> dict[str, Any]:
+    """ROC AUC, business cost and calibration of the champion on the test split (the reference figures)."""
+    return performance_metrics(test.target, test.score, performance_config(cfg), threshold=champion.threshold)
+
+
 def labelled_performance(
-    cfg: Config, champion: Champion, reference: Population, current: Population, labels: Path | None
+    cfg: Config, champion: Champion, reference: dict[str, Any], current: Population, labels: Path | None
 ) -> dict[str, Any] | None:
-    """ROC AUC, business cost and calibration of the labelled rows of `current` against the test figures."""
+    """ROC AUC, business cost and calibration of the labelled rows of `current` against `reference`, the
+    test figures (`test_performance`)."""
     if labels is None or not Path(labels).is_file():
         return None
     ds, perf = cfg.dataset, performance_config(cfg)
@@ -381,8 +397,7 @@ def labelled_performance(
     if joined.empty:
         return None
     batch = performance_metrics(joined["y"], joined["p"], perf, threshold=champion.threshold)
-    ref = performance_metrics(reference.target, reference.score, perf, threshold=champion.threshold)
-    out = compare_performance(batch, ref, perf)
+    out = compare_performance(batch, reference, perf)
     out["labels"] = {"file": str(labels), "labelled_rows": len(joined), "batch_rows": len(current.ids)}
     return out
 
@@ -423,10 +438,12 @@ def write_card(
     champion: Champion,
     train: Population,
     test: Population,
+    reference: dict[str, Any],
     summary: dict[str, Any],
     reports_dir: Path,
 ) -> dict[str, Path]:
-    """The model card: the champion, its data, test metrics and calibration, results by group."""
+    """The model card: the champion, its data, test metrics (`reference`: `test_performance`) and calibration,
+    results by group."""
     from credit_scoring.tracking import dvc_data_hash
 
     mon, perf = cfg.monitoring, performance_config(cfg)
@@ -434,10 +451,9 @@ def write_card(
     run_path = Path(cfg.paths.train) / RUN_FILE
     if run_path.is_file():
         run = json.loads(run_path.read_text(encoding="utf-8"))
-    ref = performance_metrics(test.target, test.score, perf, threshold=champion.threshold)
     metrics = {
         **_train_metrics(Path(cfg.paths.train)),
-        "test expected calibration error": ref["ece"],
+        "test expected calibration error": reference["ece"],
     }
     application = _test_application(cfg, test.ids)
     fair = fairness_report(application, test.score, test.target, champion.threshold, mon.fairness)
@@ -462,9 +478,7 @@ def write_card(
             "features": len(champion.features),
         },
         metrics=metrics,
-        calibration=calibration_table(test.target, test.score, perf.calibration_bins).to_dict(
-            orient="records"
-        ),
+        calibration=reference["calibration"],
         fairness=fair,
         threshold=champion.threshold,
         cost_fn=perf.cost_fn,
@@ -573,7 +587,8 @@ def monitor(
     )  # fmt: skip
     if labels is None and stage_run:
         labels = Path(cfg.paths.oracle)
-    performance = labelled_performance(cfg, champion, test, cur, labels)
+    reference = test_performance(cfg, champion, test)
+    performance = labelled_performance(cfg, champion, reference, cur, labels)
     raw_columns = [c for c in cfg.dataset.tables[cfg.dataset.production_table].types if c != cfg.dataset.id]
     col = mon.report.score_column
     with atomic_dir(target) as staging:
@@ -599,7 +614,7 @@ def monitor(
     if evidently is not None:
         files.update(evidently_html=target / EVIDENTLY_HTML, evidently_json=target / EVIDENTLY_JSON)
     if stage_run:
-        card = write_card(cfg, champion, train, test, summary, reports_dir)
+        card = write_card(cfg, champion, train, test, reference, summary, reports_dir)
         files.update({f"model_card_{k}": v for k, v in card.items()})
         write_json(monitoring_metrics(summary), Path(cfg.paths.monitor) / METRICS_FILE)
     files["index"] = write_index(reports_dir)
@@ -651,15 +666,19 @@ def monitor_series(
     test = feature_population(cfg, champion, "test", "test split")
     folders = batch_folders(series_dir)
     col = mon.report.score_column
+    from credit_scoring.merge import read_vocabulary
+
+    reference = test_performance(cfg, champion, test)
+    vocabulary = read_vocabulary(cfg.paths.merge)
     batches, per_batch = [], {}
     for folder in folders:
-        pop = folder_population(cfg, champion, folder)
+        pop = folder_population(cfg, champion, folder, vocabulary=vocabulary)
         log(f"{folder.name}: {len(pop.ids):,} rows, mean score {pop.score.mean():.4f}")
         batches.append((folder.name, pop.features.assign(**{col: pop.score})))
         entry: dict[str, Any] = {"rows": len(pop.ids), "mean_score": float(pop.score.mean())}
         oracle_name = Path(cfg.paths.oracle).name
         label_file = Path(labels_dir) / folder.name / oracle_name if labels_dir else None
-        perf = labelled_performance(cfg, champion, test, pop, label_file)
+        perf = labelled_performance(cfg, champion, reference, pop, label_file)
         if perf is not None:
             entry["performance"] = {k: perf["batch"][k] for k in ("roc_auc", "brier", "ece", "default_rate")}
             entry["performance"]["cost_per_client"] = perf["batch"]["cost"]["cost_per_client"]
