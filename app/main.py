@@ -5,7 +5,7 @@ Run: ``make app`` or ``python app/main.py [--config conf/serving/app.yaml] [key=
 configuration (CREDIT_APP_USER / CREDIT_APP_PASSWORD by default); binding beyond loopback without them is
 refused unless ``allow_public_without_auth=true``.
 
-The app only loads the champion (`credit_scoring.serving.ScoringService`) and draws what the library
+The app only loads the champion (`credit_scoring.serving.service.ScoringService`) and draws what the library
 computes. Named API endpoints (gradio_client): ``/score`` (client id), ``/score_features`` (dict of
 fields), ``/score_batch`` (CSV file), ``/model_info``, ``/ping`` (health check).
 """
@@ -31,7 +31,7 @@ import gradio as gr  # noqa: E402
 
 from app import charts  # noqa: E402
 from credit_scoring.errors import ConfigError, CreditScoringError  # noqa: E402
-from credit_scoring.serving import (  # noqa: E402
+from credit_scoring.serving.service import (  # noqa: E402
     DEFAULT_APP_CONFIG,
     KNOWN,
     PRODUCTION,

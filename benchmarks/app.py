@@ -60,7 +60,7 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
 
 def in_process(overrides: list[str], calls: int, seed: int) -> tuple[dict, list[int]]:
     """Latency of score + reasons for one client inside the process (the service built once)."""
-    from credit_scoring.serving import ScoringService, load_app_config
+    from credit_scoring.serving.service import ScoringService, load_app_config
 
     cfg = load_app_config(overrides=[*overrides, "reload_seconds=0"])
     start = time.perf_counter()

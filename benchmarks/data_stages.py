@@ -42,30 +42,30 @@ def overrides(root: Path) -> list[str]:
 
 # ---- child: one measurement in this process -----------------------------------------------------------------
 def child(measure: str, root: Path) -> dict:
-    from credit_scoring.config import compose_config
+    from credit_scoring.config.schema import compose_config
 
     cfg = compose_config(overrides(root))
     quiet = {"log": lambda _m: None}
     start = time.perf_counter()
     extra: dict = {}
     if measure == "ingest":
-        from credit_scoring.ingest import ingest
+        from credit_scoring.data.ingest import ingest
 
         ingest(cfg, **quiet)
     elif measure == "merge":
-        from credit_scoring.merge import merge
+        from credit_scoring.features.merge import merge
 
         extra["features"] = merge(cfg, **quiet)["features"]
     elif measure == "features":
-        from credit_scoring.features import features_stage
-        from credit_scoring.split import split_stage
+        from credit_scoring.features.tables import features_stage
+        from credit_scoring.data.split import split_stage
 
         split_stage(cfg, **quiet)
         extra["features"] = features_stage(cfg, **quiet)["n_features"]
     elif measure == "merge_pandas":
         import pandas as pd
 
-        from credit_scoring.aggregate_pandas import side_features_pandas
+        from credit_scoring.features.aggregate_pandas import side_features_pandas
 
         tables = {spec.table for spec in cfg.dataset.aggregations}
         frames = {t: pd.read_parquet(Path(cfg.paths.ingest) / f"{t}.parquet") for t in tables}
@@ -73,15 +73,15 @@ def child(measure: str, root: Path) -> dict:
     elif measure in ("instal_duckdb", "instal_pandas"):
         spec = next(s for s in cfg.dataset.aggregations if s.name == INSTALMENTS_BLOCK)
         path = Path(cfg.paths.ingest) / f"{spec.table}.parquet"
-        from credit_scoring.merge import key_columns
+        from credit_scoring.features.merge import key_columns
 
         exclude = key_columns(cfg.dataset, spec.table)
         if measure == "instal_duckdb":
             import pyarrow.parquet as pq
 
-            from credit_scoring.aggregate import aggregate_duckdb
-            from credit_scoring.derived import literal
-            from credit_scoring.merge import connect
+            from credit_scoring.features.aggregate import aggregate_duckdb
+            from credit_scoring.features.derived import literal
+            from credit_scoring.features.merge import connect
 
             con = connect(cfg)
             result, plan = aggregate_duckdb(
@@ -95,7 +95,7 @@ def child(measure: str, root: Path) -> dict:
         else:
             import pandas as pd
 
-            from credit_scoring.aggregate_pandas import aggregate_pandas
+            from credit_scoring.features.aggregate_pandas import aggregate_pandas
 
             result = aggregate_pandas(pd.read_parquet(path), spec, exclude)
             plan = list(result.columns[1:])

@@ -86,7 +86,7 @@ else:
     source = "synthetic"
 data_mb = (ref.memory_usage(deep=True).sum() + cur.memory_usage(deep=True).sum()) / 2**20
 
-from credit_scoring.monitoring.config import MonitoringConfig
+from credit_scoring.config.monitoring import MonitoringConfig
 cfg = MonitoringConfig()
 rng = np.random.default_rng(3)
 if what == "psi":

@@ -53,12 +53,12 @@ def _data_overrides(folder: Path, raw: Path, threads: int) -> list[str]:
 
 
 def child_prepare(size: int, seed: int, folder: Path, raw: str | None, threads: int) -> dict:
-    from credit_scoring.config import compose_config
-    from credit_scoring.features import features_stage
+    from credit_scoring.config.schema import compose_config
+    from credit_scoring.features.tables import features_stage
     from credit_scoring.generator import GeneratorConfig, generate
-    from credit_scoring.ingest import ingest
-    from credit_scoring.merge import merge
-    from credit_scoring.split import split_stage
+    from credit_scoring.data.ingest import ingest
+    from credit_scoring.features.merge import merge
+    from credit_scoring.data.split import split_stage
 
     start = time.perf_counter()
     if raw is None:
@@ -83,7 +83,7 @@ def child_prepare(size: int, seed: int, folder: Path, raw: str | None, threads: 
 
 
 def _modelling_config(folder: Path, raw: str, model: str, trials: int, threads: int):
-    from credit_scoring.modelling import compose_modelling_config
+    from credit_scoring.config.modelling_loader import compose_modelling_config
 
     oracle = Path(raw).parent / "oracle" / "oracle.csv"
     overrides = [
@@ -105,8 +105,8 @@ def _modelling_config(folder: Path, raw: str, model: str, trials: int, threads: 
 
 
 def child_train(folder: Path, raw: str, model: str, trials: int, threads: int) -> dict:
-    from credit_scoring.resampling import resample_stage
-    from credit_scoring.training import METRICS_FILE, RUN_FILE, train_stage
+    from credit_scoring.modelling.resampling import resample_stage
+    from credit_scoring.stages.train import METRICS_FILE, RUN_FILE, train_stage
 
     cfg = _modelling_config(folder, raw, model, trials, threads)
     quiet = {"log": lambda _m: None}
@@ -131,7 +131,7 @@ def child_score(folder: Path, raw: str, model: str, model_uri: str, tracking_uri
     import mlflow
     import pandas as pd
 
-    from credit_scoring.inference import applicant_rows, side_features_frame
+    from credit_scoring.scoring.pipeline import applicant_rows, side_features_frame
 
     cfg = _modelling_config(folder, raw, model, 0, threads)
     ds = cfg.dataset

@@ -1,9 +1,9 @@
-"""Stage `ingest`: raw CSVs -> validated, typed Parquet + report.json (logic in credit_scoring.ingest)."""
+"""Stage `ingest`: raw CSVs -> validated, typed Parquet + report.json (logic in credit_scoring.data.ingest)."""
 
 import sys
 
-from credit_scoring.ingest import ingest
-from credit_scoring.stage import main
+from credit_scoring.data.ingest import ingest
+from credit_scoring.stages.runner import main
 
 if __name__ == "__main__":
     sys.exit(main("ingest", ingest))

@@ -31,7 +31,7 @@ def run_cli():
 
     def _run(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "credit_scoring.cli", *args],
+            [sys.executable, "-m", "credit_scoring.cli.main", *args],
             cwd=cwd,
             capture_output=True,
             text=True,

@@ -31,16 +31,16 @@ BUILD = r"""
 import sys, warnings
 from pathlib import Path
 warnings.filterwarnings("ignore")
-from credit_scoring.config import compose_config
-from credit_scoring.features import features_stage
+from credit_scoring.config.schema import compose_config
+from credit_scoring.features.tables import features_stage
 from credit_scoring.generator import GeneratorConfig, generate
-from credit_scoring.ingest import ingest
-from credit_scoring.merge import merge
-from credit_scoring.modelling import compose_modelling_config
-from credit_scoring.registry import register_stage
-from credit_scoring.resampling import resample_stage
-from credit_scoring.split import split_stage
-from credit_scoring.training import train_stage
+from credit_scoring.data.ingest import ingest
+from credit_scoring.features.merge import merge
+from credit_scoring.config.modelling_loader import compose_modelling_config
+from credit_scoring.stages.register import register_stage
+from credit_scoring.modelling.resampling import resample_stage
+from credit_scoring.data.split import split_stage
+from credit_scoring.stages.train import train_stage
 
 root, applicants = Path(sys.argv[1]), int(sys.argv[2])
 generate(GeneratorConfig(applicants=applicants, seed=7), root / "raw", root / "oracle")

@@ -1,4 +1,4 @@
-"""Unit tests of the plain-words reasons (credit_scoring.explain): labels, grouping, wording, SHAP values."""
+"""Unit tests of the plain-words reasons (credit_scoring.serving.explain): labels, grouping, wording, SHAP values."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.config import ColumnType
-from credit_scoring.explain import (
+from credit_scoring.config.schema import ColumnType
+from credit_scoring.serving.explain import (
     CATEGORY,
     FLAG,
     LOWERS,
@@ -20,8 +20,8 @@ from credit_scoring.explain import (
     Reasoner,
     feature_groups,
 )
-from credit_scoring.features import CategoricalEncoder
-from credit_scoring.serving import load_app_config
+from credit_scoring.features.tables import CategoricalEncoder
+from credit_scoring.serving.service import load_app_config
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_reasons_are_worded_and_ordered(words: PlainWordsConfig) -> None:
 def test_lightgbm_contributions_sum_to_the_log_odds() -> None:
     import lightgbm as lgb
 
-    from credit_scoring.models import LightGBMModel
+    from credit_scoring.modelling.models import LightGBMModel
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(400, 5)).astype("float32")
@@ -129,8 +129,8 @@ def test_logreg_contributions_sum_to_the_log_odds() -> None:
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from credit_scoring.modelling_config import ModelKind
-    from credit_scoring.models import SklearnModel
+    from credit_scoring.config.modelling import ModelKind
+    from credit_scoring.modelling.models import SklearnModel
 
     rng = np.random.default_rng(1)
     X = rng.normal(size=(300, 4)).astype("float32")

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.inference import applicant_rows
-from credit_scoring.tracking import use_tracking_uri
+from credit_scoring.scoring.pipeline import applicant_rows
+from credit_scoring.tracking.store import use_tracking_uri
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def service(champion, tmp_path_factory) -> Iterator:
     import mlflow
 
-    from credit_scoring.serving import ScoringService, load_app_config
-    from credit_scoring.tracking import use_tracking_uri
+    from credit_scoring.serving.service import ScoringService, load_app_config
+    from credit_scoring.tracking.store import use_tracking_uri
 
     before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
     mp = pytest.MonkeyPatch()

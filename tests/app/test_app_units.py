@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from credit_scoring.config import ColumnType
+from credit_scoring.config.schema import ColumnType
 from credit_scoring.errors import ConfigError, InputDataError
-from credit_scoring.explain import LOWERS, RAISES, Reason
-from credit_scoring.serving import (
+from credit_scoring.serving.explain import LOWERS, RAISES, Reason
+from credit_scoring.serving.service import (
     AuthConfig,
     ScoreResult,
     check_binding,

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from credit_scoring.errors import InputDataError
-from credit_scoring.ingest import ingest
+from credit_scoring.data.ingest import ingest
 
 pytestmark = pytest.mark.integration
 

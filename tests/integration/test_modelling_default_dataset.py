@@ -14,15 +14,15 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from credit_scoring.config import compose_config
-from credit_scoring.features import features_stage
-from credit_scoring.ingest import ingest
-from credit_scoring.merge import merge
-from credit_scoring.modelling import compose_modelling_config
-from credit_scoring.resampling import resample_stage
-from credit_scoring.split import split_stage
-from credit_scoring.tracking import ENV_TRACKING_URI, use_tracking_uri
-from credit_scoring.training import METRICS_FILE, train_stage
+from credit_scoring.config.schema import compose_config
+from credit_scoring.features.tables import features_stage
+from credit_scoring.data.ingest import ingest
+from credit_scoring.features.merge import merge
+from credit_scoring.config.modelling_loader import compose_modelling_config
+from credit_scoring.modelling.resampling import resample_stage
+from credit_scoring.data.split import split_stage
+from credit_scoring.tracking.store import ENV_TRACKING_URI, use_tracking_uri
+from credit_scoring.stages.train import METRICS_FILE, train_stage
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -18,18 +18,18 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from credit_scoring.config import compose_config
-from credit_scoring.features import features_stage
+from credit_scoring.config.schema import compose_config
+from credit_scoring.features.tables import features_stage
 from credit_scoring.generator import GeneratorConfig, generate
-from credit_scoring.inference import DECISION, PROBABILITY, THRESHOLD, side_features_frame, split_rows
-from credit_scoring.ingest import ingest
-from credit_scoring.merge import merge
-from credit_scoring.modelling import ModellingConfig, compose_modelling_config, run_stage
-from credit_scoring.registry import OUTCOME_FILE, register_stage
-from credit_scoring.resampling import TRAIN_FILE, resample_stage
-from credit_scoring.split import split_stage
-from credit_scoring.tracking import ENV_TRACKING_URI, use_tracking_uri
-from credit_scoring.training import METRICS_FILE, PLOT_FILES, PLOTS_DIR, train_stage
+from credit_scoring.scoring.pipeline import DECISION, PROBABILITY, THRESHOLD, side_features_frame, split_rows
+from credit_scoring.data.ingest import ingest
+from credit_scoring.features.merge import merge
+from credit_scoring.config.modelling_loader import ModellingConfig, compose_modelling_config, run_stage
+from credit_scoring.stages.register import OUTCOME_FILE, register_stage
+from credit_scoring.modelling.resampling import TRAIN_FILE, resample_stage
+from credit_scoring.data.split import split_stage
+from credit_scoring.tracking.store import ENV_TRACKING_URI, use_tracking_uri
+from credit_scoring.stages.train import METRICS_FILE, PLOT_FILES, PLOTS_DIR, train_stage
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from credit_scoring.monitoring.config import MonitoringConfig
+from credit_scoring.config.monitoring import MonitoringConfig
 from credit_scoring.monitoring.policy import evaluate_policy
 from credit_scoring.monitoring.psi import drift_table
 

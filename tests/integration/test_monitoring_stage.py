@@ -19,23 +19,23 @@ from mlflow.tracking import MlflowClient
 from omegaconf import OmegaConf
 from typer.testing import CliRunner
 
-from credit_scoring.cli import app
-from credit_scoring.config import Config, compose, load_config
+from credit_scoring.cli.main import app
+from credit_scoring.config.schema import Config, compose, load_config
 from credit_scoring.errors import InputDataError
-from credit_scoring.features import features_stage
+from credit_scoring.features.tables import features_stage
 from credit_scoring.generator import GeneratorConfig, generate
 from credit_scoring.generator.core import generate_batches
-from credit_scoring.inference import part_application_rows
-from credit_scoring.ingest import ingest
-from credit_scoring.merge import merge
-from credit_scoring.modelling import load_modelling_config
+from credit_scoring.scoring.pipeline import part_application_rows
+from credit_scoring.data.ingest import ingest
+from credit_scoring.features.merge import merge
+from credit_scoring.config.modelling_loader import load_modelling_config
 from credit_scoring.monitoring.policy import EXIT_ACTION_REQUIRED
-from credit_scoring.monitoring.stage import METRICS_FILE, monitor, monitor_series, monitor_stage
-from credit_scoring.registry import register_stage
-from credit_scoring.resampling import resample_stage
-from credit_scoring.split import split_stage
-from credit_scoring.tracking import ENV_TRACKING_URI, use_tracking_uri
-from credit_scoring.training import train_stage
+from credit_scoring.stages.monitor import METRICS_FILE, monitor, monitor_series, monitor_stage
+from credit_scoring.stages.register import register_stage
+from credit_scoring.modelling.resampling import resample_stage
+from credit_scoring.data.split import split_stage
+from credit_scoring.tracking.store import ENV_TRACKING_URI, use_tracking_uri
+from credit_scoring.stages.train import train_stage
 
 pytestmark = pytest.mark.integration
 

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.eda import eda_stage
-from credit_scoring.features import features_stage
-from credit_scoring.ingest import ingest
-from credit_scoring.merge import merge
-from credit_scoring.split import split_stage
+from credit_scoring.reporting.eda import eda_stage
+from credit_scoring.features.tables import features_stage
+from credit_scoring.data.ingest import ingest
+from credit_scoring.features.merge import merge
+from credit_scoring.data.split import split_stage
 
 pytestmark = pytest.mark.integration
 

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.aggregate import agg_name, aggregate_duckdb, level_column
-from credit_scoring.aggregate_pandas import aggregate_pandas
-from credit_scoring.config import Aggregation, Derived, DerivedOp, Sentinel, Subset, SubsetFilter
-from credit_scoring.derived import derived_series, derived_sql
+from credit_scoring.features.aggregate import agg_name, aggregate_duckdb, level_column
+from credit_scoring.features.aggregate_pandas import aggregate_pandas
+from credit_scoring.config.schema import Aggregation, Derived, DerivedOp, Sentinel, Subset, SubsetFilter
+from credit_scoring.features.derived import derived_series, derived_sql
 from credit_scoring.errors import ConfigError
 
 
@@ -135,7 +135,7 @@ def test_levels_from_chunks_with_different_dictionaries() -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from credit_scoring.aggregate import encode_levels
+    from credit_scoring.features.aggregate import encode_levels
 
     chunked = pa.chunked_array(
         [pc.dictionary_encode(pa.array(["b", "a", None])), pc.dictionary_encode(pa.array(["c", "b", "b"]))]
@@ -149,7 +149,7 @@ def test_fixed_levels_keep_the_training_vocabulary() -> None:
     """A batch keeps the training data's levels: absent levels still get their (zero) share, unknown ones none."""
     import pyarrow as pa
 
-    from credit_scoring.aggregate import Levels, encode_levels
+    from credit_scoring.features.aggregate import Levels, encode_levels
 
     fixed = Levels(("x", "y", "z"), has_null=True)
     levels, codes = encode_levels(pa.array(["y", "w", None, "y"]), max_levels=10, fixed=fixed)
@@ -158,7 +158,7 @@ def test_fixed_levels_keep_the_training_vocabulary() -> None:
 
 
 def test_vocabulary_round_trip_gives_the_same_columns() -> None:
-    from credit_scoring.aggregate import vocabulary_from_json, vocabulary_of, vocabulary_to_json
+    from credit_scoring.features.aggregate import vocabulary_from_json, vocabulary_of, vocabulary_to_json
 
     con = duckdb.connect()
     train = pd.DataFrame(

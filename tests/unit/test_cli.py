@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from credit_scoring.cli import app
+from credit_scoring.cli.main import app
 
 RAW_FILES = [
     "application_train.csv",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from credit_scoring.costs import (
+from credit_scoring.modelling.costs import (
     bayes_threshold,
     business_cost,
     cost_at_thresholds,
@@ -14,7 +14,7 @@ from credit_scoring.costs import (
     optimal_threshold,
     trivial_cost,
 )
-from credit_scoring.modelling_config import CostConfig
+from credit_scoring.config.modelling import CostConfig
 
 COST = CostConfig(false_negative=10.0, false_positive=1.0)
 

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from credit_scoring.config import Derived, DerivedOp, SplitConfig, compose_config
-from credit_scoring.derived import apply_sentinels
+from credit_scoring.config.schema import Derived, DerivedOp, SplitConfig, compose_config
+from credit_scoring.features.derived import apply_sentinels
 from credit_scoring.errors import ConfigError, InputDataError
-from credit_scoring.features import CategoricalEncoder, application_features, join_side_features, side_rows
-from credit_scoring.split import make_split
+from credit_scoring.features.tables import CategoricalEncoder, application_features, join_side_features, side_rows
+from credit_scoring.data.split import make_split
 
 TRAIN = pd.DataFrame(
     {
@@ -79,7 +79,7 @@ def test_domain_features_and_sentinel_flag() -> None:
 
 
 def test_sentinels_without_flag() -> None:
-    from credit_scoring.config import Sentinel
+    from credit_scoring.config.schema import Sentinel
 
     out = apply_sentinels(pd.DataFrame({"D": [1.0, 365243.0]}), [Sentinel(column="D", value=365243)])
     assert out.columns.tolist() == ["D"] and np.isnan(out["D"][1])
@@ -106,7 +106,7 @@ def test_side_join_is_left_and_one_to_one() -> None:
 
 
 def test_derived_needs_known_columns() -> None:
-    from credit_scoring.derived import check_derived
+    from credit_scoring.features.derived import check_derived
 
     with pytest.raises(ConfigError, match="NOPE"):
         check_derived(Derived(name="r", op=DerivedOp.ratio, columns="A NOPE"), ["A"], "test")

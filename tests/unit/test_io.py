@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from credit_scoring.io import atomic_dir, atomic_path
+from credit_scoring.io.atomic import atomic_dir, atomic_path
 
 
 def test_atomic_dir_failure_leaves_previous_output_and_no_staging(tmp_path: Path) -> None:

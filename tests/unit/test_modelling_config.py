@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from credit_scoring.config import DEFAULT_CONF_DIR
+from credit_scoring.config.schema import DEFAULT_CONF_DIR
 from credit_scoring.errors import ConfigError
-from credit_scoring.modelling import compose_modelling_config, hydra_overrides
-from credit_scoring.modelling_config import (
+from credit_scoring.config.modelling_loader import compose_modelling_config, hydra_overrides
+from credit_scoring.config.modelling import (
     EvaluationConfig,
     ModelConfig,
     ModelKind,

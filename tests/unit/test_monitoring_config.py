@@ -6,7 +6,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from credit_scoring.errors import ConfigError
-from credit_scoring.monitoring.config import MonitoringConfig
+from credit_scoring.config.monitoring import MonitoringConfig
 
 
 def _yaml(repo_root):

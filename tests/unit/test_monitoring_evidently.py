@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.monitoring.config import EvidentlyConfig
+from credit_scoring.config.monitoring import EvidentlyConfig
 from credit_scoring.monitoring.evidently_report import parse_snapshot, run_evidently, top_features
 
 

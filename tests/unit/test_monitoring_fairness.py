@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.monitoring.config import FairnessConfig
+from credit_scoring.config.monitoring import FairnessConfig
 from credit_scoring.monitoring.fairness import (
     DAYS_PER_YEAR,
     age_band_labels,

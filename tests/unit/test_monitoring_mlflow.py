@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.monitoring.config import MonitoringConfig
+from credit_scoring.config.monitoring import MonitoringConfig
 from credit_scoring.monitoring.mlflow_log import metric_name, monitoring_metrics
 from credit_scoring.monitoring.policy import evaluate_policy
 from credit_scoring.monitoring.psi import drift_table
@@ -43,7 +43,7 @@ def test_monitoring_run_is_logged_and_linked(summary, tmp_path) -> None:
     import mlflow
 
     from credit_scoring.monitoring.mlflow_log import log_monitoring_run
-    from credit_scoring.tracking import use_tracking_uri
+    from credit_scoring.tracking.store import use_tracking_uri
 
     previous = mlflow.get_tracking_uri()
     use_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
@@ -76,8 +76,8 @@ def test_pointing_mlflow_at_a_store_does_not_pass_for_the_users_choice(monkeypat
 
     import mlflow
 
-    from credit_scoring.modelling_config import RegistryConfig
-    from credit_scoring.tracking import ENV_TRACKING_URI, tracking_uri, use_tracking_uri
+    from credit_scoring.config.modelling import RegistryConfig
+    from credit_scoring.tracking.store import ENV_TRACKING_URI, tracking_uri, use_tracking_uri
 
     monkeypatch.delenv(ENV_TRACKING_URI, raising=False)
     previous = mlflow.get_tracking_uri()

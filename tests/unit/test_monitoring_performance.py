@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.monitoring.config import PerformanceConfig
+from credit_scoring.config.monitoring import PerformanceConfig
 from credit_scoring.monitoring.performance import (
     business_cost,
     calibration_table,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from credit_scoring.monitoring.__main__ import main as monitor_main
-from credit_scoring.monitoring.config import PolicyConfig
+from credit_scoring.config.monitoring import PolicyConfig
 from credit_scoring.monitoring.policy import EXIT_ACTION_REQUIRED, evaluate_policy, exit_code
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-from credit_scoring.monitoring.config import MonitoringConfig, PsiConfig
+from credit_scoring.config.monitoring import MonitoringConfig, PsiConfig
 from credit_scoring.monitoring.psi import (
     MISSING_BIN,
     UNSEEN_BIN,

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.monitoring.config import MonitoringConfig
+from credit_scoring.config.monitoring import MonitoringConfig
 from credit_scoring.monitoring.fairness import fairness_report
 from credit_scoring.monitoring.performance import compare_performance, performance_metrics
 from credit_scoring.monitoring.policy import evaluate_policy

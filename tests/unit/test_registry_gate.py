@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from credit_scoring.registry import Champion, Scores, gate
+from credit_scoring.stages.register import Champion, Scores, gate
 
 FLOOR, TOLERANCE = 0.7, 0.0
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.modelling_config import ResamplingConfig, ResamplingMethod
-from credit_scoring.resampling import IMPUTER_FILE, TRAIN_FILE, WEIGHT_COLUMN, resample, resample_stage
+from credit_scoring.config.modelling import ResamplingConfig, ResamplingMethod
+from credit_scoring.modelling.resampling import IMPUTER_FILE, TRAIN_FILE, WEIGHT_COLUMN, resample, resample_stage
 
 ID, TARGET = "SK_ID_CURR", "TARGET"
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from credit_scoring.errors import ConfigError
-from credit_scoring.modelling_config import (
+from credit_scoring.config.modelling import (
     CostConfig,
     Distribution,
     ParamType,
@@ -16,7 +16,7 @@ from credit_scoring.modelling_config import (
     TuningConfig,
     TuningObjective,
 )
-from credit_scoring.tuning import cast_params, hyperopt_space, tune, validation_loss
+from credit_scoring.modelling.tuning import cast_params, hyperopt_space, tune, validation_loss
 
 COST = CostConfig(false_negative=10.0, false_positive=1.0)
 SPACE = {

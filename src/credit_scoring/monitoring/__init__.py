@@ -6,7 +6,7 @@ fairness, series (drift over time), report (summary.json, HTML pages, model card
 package is cheap: Evidently is imported only when its report runs.
 """
 
-from credit_scoring.monitoring.config import MonitoringConfig
+from credit_scoring.config.monitoring import MonitoringConfig
 from credit_scoring.monitoring.policy import EXIT_ACTION_REQUIRED, PolicyVerdict, evaluate_policy, exit_code
 from credit_scoring.monitoring.psi import ReferenceProfile, compare, drift_table
 

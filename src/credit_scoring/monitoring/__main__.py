@@ -16,11 +16,11 @@ import sys
 from pathlib import Path
 
 from credit_scoring.errors import CreditScoringError
-from credit_scoring.monitoring.config import MonitoringConfig
+from credit_scoring.config.monitoring import MonitoringConfig
 from credit_scoring.monitoring.policy import evaluate_policy, exit_code
 from credit_scoring.monitoring.psi import bin_table, drift_table
 from credit_scoring.monitoring.report import write_drift_report, write_index
-from credit_scoring.monitoring.stage import read_rows
+from credit_scoring.stages.monitor import read_rows
 
 EXIT_ERROR = 1
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from credit_scoring.monitoring.config import FairnessConfig
+from credit_scoring.config.monitoring import FairnessConfig
 
 DAYS_PER_YEAR = 365.25
 MISSING_GROUP = "<missing>"

@@ -1,6 +1,6 @@
 """Log a monitoring report to MLflow: one run per report, tagged with the champion it watched.
 
-The caller points MLflow at the store first (credit_scoring.tracking.setup_tracking, as the training
+The caller points MLflow at the store first (credit_scoring.tracking.store.setup_tracking, as the training
 stage does). The run carries:
   * tags: monitoring.status ("action required" / "no action"), champion_run_id, champion_model_uri and
     champion_version when known; with nest_under_champion=True also mlflow.parentRunId, so that the

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from credit_scoring.monitoring.config import PerformanceConfig
+from credit_scoring.config.monitoring import PerformanceConfig
 
 
 def _arrays(y: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from credit_scoring.monitoring.config import PolicyConfig
+from credit_scoring.config.monitoring import PolicyConfig
 from credit_scoring.monitoring.psi import FEATURE, SCORE
 
 EXIT_OK = 0

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from credit_scoring.monitoring.config import DriftRuleConfig, MonitoringConfig, PsiConfig
+from credit_scoring.config.monitoring import DriftRuleConfig, MonitoringConfig, PsiConfig
 
 STABLE, MODERATE, SIGNIFICANT = "stable", "moderate", "significant"
 NUMERIC, CATEGORICAL = "numeric", "categorical"

@@ -1,0 +1,220 @@
+"""Schemas of the modelling groups of conf/: resampling, model, tuning, evaluation, registry, and their paths.
+
+Standalone on purpose (no import of `credit_scoring.config.schema`), so that `config.Config` can use these classes
+in place of its placeholders without a circular import. Until then `credit_scoring.config.modelling_loader` validates
+params.yaml's modelling part with them (see docs/modelling_stages.md).
+
+Every group keeps the `name` of its option file. `options` (resampling, tuning) holds extra keyword arguments
+passed through to the library (imblearn sampler, hyperopt.fmin); an option file may leave it empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from omegaconf import MISSING
+
+
+# ---- resampling ---------------------------------------------------------------------------------------------
+class ResamplingMethod(Enum):
+    """How the training split is rebalanced (validation, test and production rows never are).
+
+    none: unchanged; class_weight: unchanged rows, positives weighted; random_under: negatives dropped at random;
+    smote, adasyn, smote_tomek: synthetic positives (after imputation, the imputer then becomes part of the
+    model so that every later row is imputed the same way).
+    """
+
+    none = "none"
+    class_weight = "class_weight"
+    random_under = "random_under"
+    smote = "smote"
+    adasyn = "adasyn"
+    smote_tomek = "smote_tomek"
+
+
+class ImputeStrategy(Enum):
+    """sklearn SimpleImputer strategies (numeric features only reach the resampler)."""
+
+    median = "median"
+    mean = "mean"
+    most_frequent = "most_frequent"
+
+
+@dataclass
+class ResamplingConfig:
+    """Rebalancing of the training split (stage `resample`).
+
+    sampling_strategy: wanted minority / majority ratio after resampling (imblearn's float form); for
+    class_weight, the positive weight is chosen so that weighted positives / negatives equals it.
+    """
+
+    name: str = MISSING
+    method: ResamplingMethod = ResamplingMethod.none
+    sampling_strategy: float = 1.0
+    k_neighbors: int = 5  # SMOTE / ADASYN neighbours
+    impute: ImputeStrategy = ImputeStrategy.median  # SMOTE family only
+    seed: int = 0
+    options: dict[str, Any] = field(default_factory=dict)  # extra keyword arguments of the imblearn sampler
+
+
+# ---- model --------------------------------------------------------------------------------------------------
+class ModelKind(Enum):
+    dummy = "dummy"  # class prior, the floor every model must beat
+    logreg = "logreg"  # imputation + scaling + logistic regression (sklearn)
+    lightgbm = "lightgbm"  # native lightgbm.train, early stopping on validation
+    xgboost = "xgboost"  # native xgboost.train (hist), early stopping on validation
+
+
+class Distribution(Enum):
+    """Hyperopt distributions; bounds are given in the natural scale (log taken by the code)."""
+
+    uniform = "uniform"
+    loguniform = "loguniform"
+    quniform = "quniform"
+    qloguniform = "qloguniform"
+    uniformint = "uniformint"
+    choice = "choice"
+
+
+class ParamType(Enum):
+    """Python type a sampled value is cast to (quniform samples are floats)."""
+
+    float = "float"
+    int = "int"
+    any = "any"  # choice: the option as written in the YAML
+
+
+@dataclass
+class SearchParam:
+    """One hyperparameter of the search space: `distribution` over [low, high] (step q), or `options`."""
+
+    distribution: Distribution = MISSING
+    low: float | None = None
+    high: float | None = None
+    q: float | None = None
+    options: list[Any] | None = None
+    type: ParamType = ParamType.float
+
+
+@dataclass
+class ModelConfig:
+    """A model family: fixed `params`, the Hyperopt `search_space` over some of them, early stopping.
+
+    params are the library's own names (lightgbm / xgboost native parameters, sklearn constructor arguments
+    for logreg and dummy). Boosters train up to `max_rounds` rounds and stop after `early_stopping_rounds`
+    rounds without improvement of `eval_metric` on the validation split.
+    """
+
+    name: str = MISSING
+    kind: ModelKind = MISSING
+    params: dict[str, Any] = field(default_factory=dict)
+    dataset_params: dict[str, Any] = field(default_factory=dict)  # boosters: binning, built once per run
+    search_space: dict[str, SearchParam] = field(default_factory=dict)
+    max_rounds: int | None = None
+    early_stopping_rounds: int | None = None
+    eval_metric: str | None = None
+    seed: int = 0
+
+
+# ---- tuning -------------------------------------------------------------------------------------------------
+class TuningAlgorithm(Enum):
+    tpe = "tpe"
+    random = "random"
+
+
+class TuningObjective(Enum):
+    """What a trial is judged on, always on the untouched validation split.
+
+    roc_auc: loss = 1 - ROC AUC; business_cost: loss = the lowest business cost per applicant over all
+    thresholds (the threshold is free, so calibration does not change it).
+    """
+
+    roc_auc = "roc_auc"
+    business_cost = "business_cost"
+
+
+@dataclass
+class TuningConfig:
+    """Hyperopt search over the model's search_space; max_evals 0 trains once with the fixed params."""
+
+    name: str = MISSING
+    max_evals: int = 0
+    algorithm: TuningAlgorithm = TuningAlgorithm.tpe
+    objective: TuningObjective = TuningObjective.roc_auc
+    seed: int = 0
+    no_progress_trials: int | None = None  # stop after this many trials without a better loss
+    options: dict[str, Any] = field(default_factory=dict)  # extra keyword arguments of hyperopt.fmin
+
+
+# ---- evaluation ---------------------------------------------------------------------------------------------
+class CalibrationMethod(Enum):
+    """Probability calibration fitted on the validation split (resampling distorts probabilities)."""
+
+    sigmoid = "sigmoid"  # Platt scaling on the logit of the score: monotone, ROC AUC unchanged
+    isotonic = "isotonic"
+    none = "none"
+
+
+@dataclass
+class CostConfig:
+    """Business cost of one decision error: a missed default (FN) and a refused good client (FP)."""
+
+    false_negative: float = MISSING
+    false_positive: float = MISSING
+
+
+@dataclass
+class EvaluationConfig:
+    """Calibration, decision threshold, metrics, plots and explanations of the trained model."""
+
+    name: str = MISSING
+    cost: CostConfig = MISSING
+    calibration: CalibrationMethod = MISSING
+    curve_points: int = MISSING  # points kept per ROC / PR curve written for DVC plots
+    cost_curve_points: int = MISSING  # thresholds of the cost-against-threshold plot
+    calibration_bins: int = MISSING  # quantile bins of the calibration plot
+    shap_rows: int = MISSING  # test rows explained for the global SHAP importance
+    shap_top: int = MISSING  # features shown in the SHAP plot
+    seed: int = MISSING  # sampling of the SHAP rows
+    oracle_probability: str = MISSING  # column of the oracle file with the true default probability
+
+
+# ---- tracking and registry ----------------------------------------------------------------------------------
+@dataclass
+class RegistryConfig:
+    """MLflow tracking and the champion gate (stage `register`).
+
+    tracking_uri is used unless the MLFLOW_TRACKING_URI environment variable is set. A registered version
+    takes `alias` only if its test ROC AUC is at least `min_test_roc_auc` and its business cost on the
+    current test rows is at most the champion's (re-scored on the same rows) plus `cost_tolerance`.
+    """
+
+    name: str = MISSING
+    tracking_uri: str = MISSING
+    artifact_location: str = MISSING  # root of the run artifacts of a new experiment (local path or URI)
+    experiment: str = MISSING
+    model_name: str = MISSING
+    alias: str = MISSING
+    min_test_roc_auc: float = MISSING
+    cost_tolerance: float = MISSING
+    input_example_rows: int = MISSING
+    log_datasets: bool = MISSING
+    # distributions pinned at their installed version in the logged model
+    pip_requirements: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ModellingPaths:
+    """Paths the modelling stages read and write (the `paths` block of conf/config.yaml)."""
+
+    ingest: str = MISSING
+    merge: str = MISSING
+    split: str = MISSING
+    features: str = MISSING
+    resample: str = MISSING
+    train: str = MISSING
+    register: str = MISSING
+    oracle: str = MISSING  # generator's oracle file; absent for real data (then skipped)
+    data_dvc: str = MISSING  # DVC record of the raw data, whose hash is logged with every run

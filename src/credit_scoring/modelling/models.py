@@ -1,0 +1,232 @@
+"""Model factory: one trainer per model kind of conf/model, fitted models that score numpy rows.
+
+A trainer is built once per run from the training and validation matrices (the boosters bin them once:
+lightgbm.Dataset / xgboost.QuantileDMatrix) and then fitted once per Hyperopt trial with that trial's
+parameters. Boosters train up to `max_rounds` rounds with early stopping on the validation split and are
+cut at their best round, so that predictions and SHAP values use the same trees.
+
+Every fitted model exposes `predict_score(X)`: the raw probability of default of float32 rows (a numpy
+matrix in the training column order; no pandas on the scoring path, a one-row call stays cheap).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+from sklearn.dummy import DummyClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from credit_scoring.errors import ConfigError
+from credit_scoring.config.modelling import ModelConfig, ModelKind
+
+MATRIX_DTYPE = "float32"  # dtype of every feature matrix a model is fitted on and scores
+LOGREG_IMPUTER_PARAMS = ("add_indicator",)  # logreg params that configure its imputer, not the regression
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Matrices of one training run (float32 features in `feature_names` order)."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    w_train: np.ndarray | None
+    X_valid: np.ndarray
+    y_valid: np.ndarray
+    feature_names: list[str]
+
+
+class FittedModel(Protocol):
+    kind: ModelKind
+    rounds: int | None
+
+    def predict_score(self, X: np.ndarray) -> np.ndarray: ...
+
+
+class LightGBMModel:
+    """A LightGBM booster cut at its best round."""
+
+    kind = ModelKind.lightgbm
+
+    def __init__(self, booster: lgb.Booster) -> None:
+        self.booster = booster
+        self.rounds = booster.current_iteration()
+
+    def predict_score(self, X: np.ndarray) -> np.ndarray:
+        return self.booster.predict(X)
+
+
+class XGBoostModel:
+    """An XGBoost booster cut at its best round."""
+
+    kind = ModelKind.xgboost
+
+    def __init__(self, booster: xgb.Booster) -> None:
+        self.booster = booster
+        self.rounds = booster.num_boosted_rounds()
+
+    def predict_score(self, X: np.ndarray) -> np.ndarray:
+        return self.booster.inplace_predict(X)
+
+
+class SklearnModel:
+    """A fitted scikit-learn classifier (dummy, logistic regression pipeline)."""
+
+    rounds = None
+
+    def __init__(self, kind: ModelKind, estimator: Any) -> None:
+        self.kind = kind
+        self.estimator = estimator
+
+    def predict_score(self, X: np.ndarray) -> np.ndarray:
+        return self.estimator.predict_proba(X)[:, 1]
+
+
+class Trainer(Protocol):
+    def fit(self, params: dict[str, Any]) -> FittedModel: ...
+
+
+def _boosting_settings(cfg: ModelConfig) -> tuple[int, int]:
+    if cfg.max_rounds is None or cfg.early_stopping_rounds is None or cfg.eval_metric is None:
+        raise ConfigError(
+            f"model {cfg.name}: boosters need max_rounds, early_stopping_rounds and eval_metric"
+        )
+    return cfg.max_rounds, cfg.early_stopping_rounds
+
+
+class LightGBMTrainer:
+    """lightgbm.train on a Dataset binned once; early stopping on the validation split."""
+
+    def __init__(self, cfg: ModelConfig, data: TrainingData, threads: int) -> None:
+        self.cfg, self.threads = cfg, threads
+        self.max_rounds, self.patience = _boosting_settings(cfg)
+        base = {**cfg.dataset_params, "verbosity": -1, "num_threads": threads, "seed": cfg.seed}
+        self.train_set = lgb.Dataset(
+            data.X_train, data.y_train, weight=data.w_train, params=base, free_raw_data=False
+        ).construct()
+        self.valid_set = lgb.Dataset(
+            data.X_valid, data.y_valid, reference=self.train_set, params=base
+        ).construct()
+
+    def fit(self, params: dict[str, Any]) -> LightGBMModel:
+        full = {
+            **self.cfg.params,
+            **params,
+            "metric": self.cfg.eval_metric,
+            "num_threads": self.threads,
+            "seed": self.cfg.seed,
+            "verbosity": -1,
+        }
+        booster = lgb.train(
+            full,
+            self.train_set,
+            num_boost_round=self.max_rounds,
+            valid_sets=[self.valid_set],
+            valid_names=["valid"],
+            callbacks=[lgb.early_stopping(self.patience, first_metric_only=True, verbose=False)],
+        )
+        best = booster.best_iteration or booster.current_iteration()
+        return LightGBMModel(lgb.Booster(model_str=booster.model_to_string(num_iteration=best)))
+
+
+class XGBoostTrainer:
+    """xgboost.train on a QuantileDMatrix built once; early stopping on the validation split."""
+
+    def __init__(self, cfg: ModelConfig, data: TrainingData, threads: int) -> None:
+        self.cfg, self.threads = cfg, threads
+        self.max_rounds, self.patience = _boosting_settings(cfg)
+        self.dtrain = xgb.QuantileDMatrix(
+            data.X_train, data.y_train, weight=data.w_train, nthread=threads, **cfg.dataset_params
+        )
+        self.dvalid = xgb.QuantileDMatrix(
+            data.X_valid, data.y_valid, ref=self.dtrain, nthread=threads, **cfg.dataset_params
+        )
+
+    def fit(self, params: dict[str, Any]) -> XGBoostModel:
+        full = {
+            **self.cfg.params,
+            **params,
+            **self.cfg.dataset_params,
+            "eval_metric": self.cfg.eval_metric,
+            "nthread": self.threads,
+            "seed": self.cfg.seed,
+        }
+        booster = xgb.train(
+            full,
+            self.dtrain,
+            num_boost_round=self.max_rounds,
+            evals=[(self.dvalid, "valid")],
+            early_stopping_rounds=self.patience,
+            verbose_eval=False,
+        )
+        return XGBoostModel(booster[: booster.best_iteration + 1])
+
+
+class SklearnTrainer:
+    """Dummy (class prior) and logistic regression (imputation, scaling) on numpy matrices."""
+
+    def __init__(self, cfg: ModelConfig, data: TrainingData, threads: int) -> None:
+        self.cfg, self.data = cfg, data
+
+    def estimator(self, params: dict[str, Any]) -> Any:
+        merged = {**self.cfg.params, **params}
+        if self.cfg.kind is ModelKind.dummy:
+            return DummyClassifier(**merged, random_state=self.cfg.seed)
+        imputer_args = {k: merged.pop(k) for k in LOGREG_IMPUTER_PARAMS if k in merged}
+        return Pipeline(
+            [
+                ("impute", SimpleImputer(strategy="median", keep_empty_features=True, **imputer_args)),
+                ("scale", StandardScaler()),
+                ("model", LogisticRegression(**merged, random_state=self.cfg.seed)),
+            ]
+        )
+
+    def fit(self, params: dict[str, Any]) -> SklearnModel:
+        est = self.estimator(params)
+        d = self.data
+        if self.cfg.kind is ModelKind.dummy:
+            est.fit(d.X_train, d.y_train, sample_weight=d.w_train)
+        else:
+            est.fit(d.X_train, d.y_train, model__sample_weight=d.w_train)
+        return SklearnModel(self.cfg.kind, est)
+
+
+TRAINERS: dict[ModelKind, type] = {
+    ModelKind.lightgbm: LightGBMTrainer,
+    ModelKind.xgboost: XGBoostTrainer,
+    ModelKind.dummy: SklearnTrainer,
+    ModelKind.logreg: SklearnTrainer,
+}
+
+
+def make_trainer(cfg: ModelConfig, data: TrainingData, threads: int) -> Trainer:
+    """The trainer of `cfg.kind`, its data prepared once."""
+    return TRAINERS[cfg.kind](cfg, data, threads)
+
+
+def global_importance(model: FittedModel, X: np.ndarray, feature_names: list[str]) -> pd.Series | None:
+    """Mean |SHAP value| per feature on rows X (tree models, one TreeExplainer), |standardised coefficient|
+    for the logistic regression, None for the dummy. Sorted, largest first."""
+    if isinstance(model, (LightGBMModel, XGBoostModel)):
+        import shap
+
+        explainer = shap.TreeExplainer(model.booster)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # shap's note on its LightGBM output format
+            values = np.asarray(explainer.shap_values(X))
+        if values.ndim == 3:  # (classes, rows, features) or (rows, features, classes)
+            values = values[-1] if values.shape[0] == 2 else values[..., -1]
+        importance = np.abs(values).mean(axis=0)
+    elif isinstance(model, SklearnModel) and model.kind is ModelKind.logreg:
+        importance = np.abs(model.estimator.named_steps["model"].coef_[0][: len(feature_names)])
+    else:
+        return None
+    return pd.Series(importance, index=feature_names, name="importance").sort_values(ascending=False)

@@ -1,0 +1,234 @@
+"""The whole inference pipeline in one object, and the MLflow pyfunc that serves it.
+
+Input ("raw applicant rows"): the applicant-level merged table, i.e. the application columns (as in
+application_test, raw CSV values such as Y/N flags accepted) plus the merge stage's side-table aggregates.
+Missing columns are allowed and read as missing values (a new client has no side-table history); extra
+columns (the target, ...) are ignored. Output: one row per input row with `probability` (calibrated
+probability of default), `decision` (1 = refuse) and `threshold`.
+
+Steps, all fitted on the training split: typing of the application columns and the domain features
+(`credit_scoring.data.tables` / `credit_scoring.features.tables`, the data stages' own functions), categorical encoding
+(their `CategoricalEncoder`), the resampling imputer when the model was trained on imputed rows, the model
+(a numpy matrix to the booster), the calibrator, the threshold.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.impute import SimpleImputer
+
+from credit_scoring.modelling.calibration import Calibrator
+from credit_scoring.config.schema import DatasetConfig, FeaturesConfig, TableConfig
+from credit_scoring.modelling.costs import decisions
+from credit_scoring.errors import InputDataError
+from credit_scoring.features.tables import application_features, encoder_from_config, join_side_features
+from credit_scoring.features.merge import SIDE_FEATURES_FILE
+from credit_scoring.modelling.models import MATRIX_DTYPE, FittedModel
+from credit_scoring.data.tables import validate_table
+from credit_scoring.data.split import PART_COLUMN, SPLIT_FILE
+
+PROBABILITY, DECISION, THRESHOLD = "probability", "decision", "threshold"
+INPUT_NAME = "scoring input"  # how validation errors name the input
+
+
+def application_table(ds: DatasetConfig) -> TableConfig:
+    """Declared columns of an application row at scoring time (the production table, else the train table;
+    the target is never read), with no key checks: the same client may be scored twice in one batch."""
+    table = ds.tables[ds.production_table if ds.production_table is not None else ds.train_table]
+    return dataclasses.replace(table, key=[], references=[])
+
+
+class ApplicantPreprocessor(BaseEstimator, TransformerMixin):
+    """Raw applicant rows -> the model's feature matrix, exactly as the features stage builds it.
+
+    `fit` learns, on raw rows of the training split, which columns are application columns (declared in the
+    dataset config) and which are side features (the rest), and fits the data stages' categorical encoder on
+    the application columns plus domain features. `transform_matrix` types the application columns, adds the
+    domain features, encodes them, and appends the side columns: float features in the training column order
+    (encoded application features, then side features), rows in input order.
+    """
+
+    def __init__(self, dataset: DatasetConfig, features: FeaturesConfig) -> None:
+        self.dataset = dataset
+        self.features = features
+
+    def fit(
+        self, X: pd.DataFrame, y: Any = None, side_columns: list[str] | None = None
+    ) -> ApplicantPreprocessor:
+        """Learn the columns and the encoder from raw training rows.
+
+        side_columns: the side features, in order, when X holds the application columns only (the encoder
+        never reads side features, so the training rows need not carry them); by default, every column of X
+        that is not a declared application column.
+        """
+        ds = self.dataset
+        declared = application_table(ds).types
+        self.application_columns_ = [c for c in X.columns if c in declared and c != ds.target]
+        self.application_columns_ += [c for c in declared if c not in X.columns and c != ds.target]
+        known = {ds.id, ds.target, *self.application_columns_}
+        if not self.features.side_features:
+            self.side_columns_ = []
+        elif side_columns is not None:
+            self.side_columns_ = [c for c in side_columns if c != ds.id]
+        else:
+            self.side_columns_ = [c for c in X.columns if c not in known]
+        self.encoder_ = encoder_from_config(self.features).fit(self._application(X))
+        self.feature_names_out_ = [*self.encoder_.feature_names_out_, *self.side_columns_]
+        return self
+
+    def _application(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Typed application columns + sentinel flags and domain features (the data stages' functions)."""
+        ds = self.dataset
+        app = X.reindex(columns=self.application_columns_)
+        app[ds.id] = np.arange(len(X), dtype="int64")  # the id is no feature; positions keep it unique
+        typed = validate_table(app, application_table(ds), file=INPUT_NAME, examples=ds.error_examples)
+        return application_features(typed, ds, self.features).drop(columns=[ds.id])
+
+    def transform_matrix(self, X: pd.DataFrame) -> np.ndarray:
+        """Feature matrix (float_dtype, training column order), one row per input row, in input order.
+
+        Same numbers as the features stage's `model_table` (through float64, infinities as missing), built
+        as one matrix instead of column by column, which dominates the cost of a one-row call; the train
+        stage checks on the test split that both agree.
+        """
+        encoded = self.encoder_.transform(self._application(X)).to_numpy(dtype="float64", na_value=np.nan)
+        side = X.reindex(columns=self.side_columns_).to_numpy(dtype="float64", na_value=np.nan)
+        values = np.hstack([encoded, side]) if self.side_columns_ else encoded
+        values[np.isinf(values)] = np.nan
+        return values.astype(self.features.float_dtype)
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Feature frame (float, training column order), one row per input row, index of X."""
+        return pd.DataFrame(self.transform_matrix(X), columns=self.feature_names_out_, index=X.index)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.asarray(self.feature_names_out_, dtype=object)
+
+
+@dataclasses.dataclass
+class ScoringPipeline:
+    """Preprocessing, optional imputer, model, calibrator and threshold: raw rows in, decisions out."""
+
+    preprocessor: ApplicantPreprocessor
+    imputer: SimpleImputer | None
+    model: FittedModel
+    calibrator: Calibrator
+    threshold: float
+
+    @property
+    def feature_names(self) -> list[str]:
+        return self.preprocessor.feature_names_out_
+
+    def impute(self, X: np.ndarray) -> np.ndarray:
+        """Rows imputed like the training rows (when the model was trained on imputed, resampled rows)."""
+        return X if self.imputer is None else self.imputer.transform(X).astype(MATRIX_DTYPE)
+
+    def matrix(self, features: pd.DataFrame) -> np.ndarray:
+        """Model matrix of a frame of the features stage's tables (training column order)."""
+        return self.impute(features[self.feature_names].to_numpy(dtype=MATRIX_DTYPE, na_value=np.nan))
+
+    def probability_of_matrix(self, X: np.ndarray) -> np.ndarray:
+        """Calibrated probability of default of prepared rows."""
+        return self.calibrator.transform(self.model.predict_score(X))
+
+    def probability_of_features(self, features: pd.DataFrame) -> np.ndarray:
+        """Calibrated probability of rows of the features stage's tables (in-process pipeline)."""
+        return self.probability_of_matrix(self.matrix(features))
+
+    def predict(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """probability, decision (1 = refuse) and threshold for raw applicant rows."""
+        if len(rows) == 0:
+            raise InputDataError(f"{INPUT_NAME}: no rows to score")
+        X = self.impute(self.preprocessor.transform_matrix(rows).astype(MATRIX_DTYPE, copy=False))
+        p = self.probability_of_matrix(X)
+        return pd.DataFrame(
+            {
+                PROBABILITY: p,
+                DECISION: decisions(p, self.threshold).astype("int64"),
+                THRESHOLD: self.threshold,
+            },
+            index=rows.index,
+        )
+
+
+class CreditScoringModel(mlflow.pyfunc.PythonModel):
+    """MLflow pyfunc around a `ScoringPipeline`: `load_model(...).predict(raw rows)`."""
+
+    def __init__(self, pipeline: ScoringPipeline) -> None:
+        self.pipeline = pipeline
+
+    def predict(
+        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
+        """Raw applicant rows -> probability, decision (1 = refuse), threshold (one row per input row)."""
+        rows = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
+        return self.pipeline.predict(rows).reset_index(drop=True)
+
+
+# ---- raw applicant rows from the stage outputs ---------------------------------------------------------------
+def _side_path(merge_dir: Path | str) -> Path:
+    path = Path(merge_dir) / SIDE_FEATURES_FILE
+    if not path.is_file():
+        raise InputDataError(f"{path}: not found (run the merge stage first)")
+    return path
+
+
+def side_feature_names(merge_dir: Path | str, features: FeaturesConfig, id_col: str) -> list[str]:
+    """Columns of the merge stage's side features, id excluded (read from the Parquet schema only)."""
+    if not features.side_features:
+        return []
+    return [c for c in pq.read_schema(_side_path(merge_dir)).names if c != id_col]
+
+
+def side_features_frame(
+    merge_dir: Path | str, features: FeaturesConfig, id_col: str, ids: np.ndarray | None = None
+) -> pd.DataFrame | None:
+    """The merge stage's side features, only the rows of `ids` when given (None when the features config
+    does not use side features)."""
+    if not features.side_features:
+        return None
+    filters = None if ids is None else [(id_col, "in", np.asarray(ids).tolist())]
+    return pd.read_parquet(_side_path(merge_dir), filters=filters)
+
+
+def applicant_rows(app: pd.DataFrame, side: pd.DataFrame | None, ds: DatasetConfig) -> pd.DataFrame:
+    """Raw applicant rows: application rows left-joined with their side features (the data stages' join)."""
+    return app.reset_index(drop=True) if side is None else join_side_features(app, side, ds.id)
+
+
+def part_application_rows(
+    ingest_dir: Path | str, split_dir: Path | str, ds: DatasetConfig, part: str
+) -> pd.DataFrame:
+    """Application rows (target included) of one part (train / valid / test) of the train table, by id."""
+    table_path = Path(ingest_dir) / f"{ds.train_table}.parquet"
+    split_path = Path(split_dir) / SPLIT_FILE
+    for path in (table_path, split_path):
+        if not path.is_file():
+            raise InputDataError(f"{path}: not found (run the ingest and split stages first)")
+    split = pd.read_parquet(split_path)
+    ids = split.loc[split[PART_COLUMN].astype(str) == part, ds.id]
+    app = pd.read_parquet(table_path)
+    return app.loc[app[ds.id].isin(ids)].sort_values(ds.id, ignore_index=True)
+
+
+def split_rows(
+    ingest_dir: Path | str,
+    split_dir: Path | str,
+    merge_dir: Path | str,
+    ds: DatasetConfig,
+    features: FeaturesConfig,
+    part: str,
+) -> pd.DataFrame:
+    """Raw applicant rows (target included) of one part of the train table: application rows joined with
+    their side features (only those rows of the side features are read)."""
+    app = part_application_rows(ingest_dir, split_dir, ds, part)
+    side = side_features_frame(merge_dir, features, ds.id, app[ds.id].to_numpy())
+    return applicant_rows(app, side, ds)

@@ -1,0 +1,354 @@
+"""Plain-words reasons of a score: SHAP contributions grouped by the client's own fields.
+
+The champion's model scores the feature matrix the inference preprocessing builds (application columns,
+domain features, side-table aggregates, one-hot indicators). `ContributionExplainer` gives each feature's
+exact SHAP contribution to the model's log-odds (TreeSHAP of the booster for LightGBM / XGBoost, the exact
+linear SHAP values for the logistic regression); it is built once per champion version and scores numpy
+rows (no pandas on the per-client path). `Reasoner` sums the indicators of one categorical field into
+that field ("Income type is Working"), qualifies numbers against the clients' own distribution
+("External score 3 is low (0.21)") and words the direction ("raises the risk"). Calibration is monotone,
+so a contribution that raises the log-odds raises the calibrated probability too.
+
+Labels: `PlainWordsConfig.labels` names the common fields (conf/serving/app.yaml); other features are
+worded from their names (prefix of the side table, aggregation suffix, known abbreviations).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from credit_scoring.features.aggregate import level_column
+from credit_scoring.config.schema import ColumnType
+
+NUMERIC, FLAG, CATEGORY = "numeric", "flag", "category"
+RAISES, LOWERS, NO_EFFECT = "raises the risk", "lowers the risk", "does not change the risk"
+MISSING_TEXT, OTHER_LEVEL_TEXT = "missing", "another value"
+SMALL_BATCH = 256  # rows scored single-threaded by the booster (no OpenMP start-up for one client)
+
+
+# ---- configuration ------------------------------------------------------------------------------------------
+@dataclass
+class LabelSpec:
+    """How a field is named and shown: shown value = raw value / scale (-365.25: days before -> years)."""
+
+    label: str = ""
+    unit: str = ""
+    scale: float = 1.0
+    decimals: int | None = None
+
+
+@dataclass
+class PlainWordsConfig:
+    """Words of the reasons: labels of known fields and the pieces that name the others."""
+
+    labels: dict[str, LabelSpec] = field(default_factory=dict)
+    prefixes: dict[str, str] = field(default_factory=dict)  # BURO -> Credit bureau
+    suffixes: dict[str, str] = field(default_factory=dict)  # MEAN -> average
+    words: dict[str, str] = field(default_factory=dict)  # AMT -> amount ("" drops the word)
+    low_quantile: float = 0.25  # below: "low"
+    high_quantile: float = 0.75  # above: "high"
+
+
+class Labeller:
+    """Plain-words label and display of any feature or field."""
+
+    def __init__(self, cfg: PlainWordsConfig) -> None:
+        self.cfg = cfg
+        self._cache: dict[str, str] = {}
+
+    def spec(self, column: str) -> LabelSpec:
+        return self.cfg.labels.get(column) or LabelSpec()
+
+    def label(self, column: str) -> str:
+        """The configured label, else one worded from the name (cached)."""
+        if column not in self._cache:
+            configured = self.spec(column).label
+            self._cache[column] = configured or self._worded(column)
+        return self._cache[column]
+
+    def _worded(self, column: str) -> str:
+        tokens = column.split("_")
+        prefix = ""
+        for n in range(len(tokens) - 1, 0, -1):  # longest known prefix (BURO, ACTIVE, ...)
+            head = "_".join(tokens[:n])
+            if head in self.cfg.prefixes:
+                prefix, tokens = self.cfg.prefixes[head], tokens[n:]
+                break
+        suffix = ""
+        if tokens and tokens[-1] in self.cfg.suffixes:
+            suffix, tokens = self.cfg.suffixes[tokens[-1]], tokens[:-1]
+        words = []
+        for t in tokens:
+            word = self.cfg.words.get(t, t if not t.isupper() else t.lower())
+            if word:
+                words.append(word)
+        body = " ".join(words)
+        if suffix:
+            body = f"{body} ({suffix})" if body else suffix
+        text = f"{prefix}: {body}" if prefix else body
+        return (text[:1].upper() + text[1:]) if text else column
+
+    def shown(self, column: str, raw: float) -> float:
+        """Value in the unit shown to people (raw / scale)."""
+        return raw / self.spec(column).scale
+
+    def raw(self, column: str, shown: float) -> float:
+        """Raw value of a value given in the shown unit (shown x scale)."""
+        return shown * self.spec(column).scale
+
+    def format(self, column: str, raw: float) -> str:
+        """'0.21', '135,000', '35.2 years'; 'missing' for NaN."""
+        if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+            return MISSING_TEXT
+        spec = self.spec(column)
+        value = self.shown(column, float(raw))
+        text = format_number(value, spec.decimals)
+        return f"{text} {spec.unit}".strip()
+
+
+def format_number(value: float, decimals: int | None = None) -> str:
+    """Readable number: thousands separators, 2 decimals for small values, fewer for large ones."""
+    if decimals is None:
+        magnitude = abs(value)
+        decimals = 0 if magnitude >= 1000 or float(value).is_integer() else (1 if magnitude >= 10 else 2)
+    return f"{value:,.{decimals}f}"
+
+
+# ---- contributions ------------------------------------------------------------------------------------------
+class ContributionExplainer:
+    """Exact SHAP contributions to the model's log-odds of prepared rows (float32, training column order).
+
+    Built once per champion version. LightGBM: the booster's own TreeSHAP (`pred_contrib`), single-threaded
+    for small batches; XGBoost: `pred_contribs`; logistic regression: coefficient x standardised value (the
+    linear SHAP values against the training mean, missing-value indicators added to their feature); other
+    models (the dummy): no contributions (`available` is False, zeros).
+    """
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.kind = _model_kind(model)
+        self.available = self.kind in ("lightgbm", "xgboost", "logreg")
+        if self.kind == "logreg":
+            self._linear_setup(model.estimator)
+
+    def _linear_setup(self, estimator: Any) -> None:
+        steps = estimator.named_steps
+        self._imputer, self._scaler, self._logreg = steps["impute"], steps["scale"], steps["model"]
+        indicator = getattr(self._imputer, "indicator_", None)
+        self._indicator_features = (
+            np.asarray(indicator.features_) if indicator is not None else np.array([], int)
+        )
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """(rows, features) contributions; each row sums (plus the base value) to the model's log-odds."""
+        X = np.asarray(X, dtype="float32")
+        n_features = X.shape[1]
+        if self.kind == "lightgbm":
+            threads = {"num_threads": 1} if len(X) <= SMALL_BATCH else {}
+            out = self.model.booster.predict(X, pred_contrib=True, **threads)
+            return np.asarray(out, dtype="float64")[:, :n_features]
+        if self.kind == "xgboost":
+            import xgboost as xgb
+
+            out = self.model.booster.predict(xgb.DMatrix(X, missing=np.nan), pred_contribs=True)
+            return np.asarray(out, dtype="float64")[:, :n_features]
+        if self.kind == "logreg":
+            z = self._scaler.transform(self._imputer.transform(X))
+            weighted = z * self._logreg.coef_[0][None, :]
+            out = np.array(weighted[:, :n_features], dtype="float64")
+            for k, j in enumerate(self._indicator_features):
+                out[:, j] += weighted[:, n_features + k]
+            return out
+        return np.zeros(X.shape, dtype="float64")
+
+
+def _model_kind(model: Any) -> str:
+    kind = getattr(model, "kind", None)
+    return str(getattr(kind, "value", kind or "unknown"))
+
+
+# ---- grouping and wording -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FeatureGroup:
+    """One field as people know it: a numeric feature, a 0/1 flag, or all indicators of a categorical field."""
+
+    name: str
+    kind: str  # numeric | flag | category
+    columns: tuple[int, ...]  # positions in the model's feature matrix
+    levels: tuple[
+        str | None, ...
+    ] = ()  # category: the level of each indicator (None: missing), or all levels
+    ordinal: bool = False  # category encoded as one ordinal code (levels = codes 0..k-1)
+
+
+def feature_groups(
+    feature_names: list[str], encoder: Any, declared: dict[str, ColumnType] | None = None
+) -> list[FeatureGroup]:
+    """Groups of the model features: each categorical field's indicators together, in feature order.
+
+    `encoder` is the data stages' fitted `CategoricalEncoder` (levels_, nan_columns_, method); `declared`
+    the application columns' declared types (flags are worded yes / no).
+    """
+    declared = declared or {}
+    position = {name: j for j, name in enumerate(feature_names)}
+    taken: dict[int, FeatureGroup] = {}
+    levels_by_column: dict[str, list[str]] = dict(getattr(encoder, "levels_", {}) or {})
+    nan_columns = set(getattr(encoder, "nan_columns_", []) or [])
+    ordinal = getattr(encoder, "method", "onehot") == "ordinal"
+    for col, levels in levels_by_column.items():
+        if ordinal:
+            if col in position:
+                taken[position[col]] = FeatureGroup(col, CATEGORY, (position[col],), tuple(levels), True)
+            continue
+        named: list[str | None] = list(levels) + ([None] if col in nan_columns else [])
+        cols = [(position[level_column(col, lv)], lv) for lv in named if level_column(col, lv) in position]
+        if cols:
+            group = FeatureGroup(col, CATEGORY, tuple(j for j, _ in cols), tuple(lv for _, lv in cols))
+            taken[min(group.columns)] = group
+            for j, _ in cols:
+                taken.setdefault(j, group)
+    groups: list[FeatureGroup] = []
+    seen: set[str] = set()
+    for j, name in enumerate(feature_names):
+        group = taken.get(j)
+        if group is None:
+            kind = FLAG if declared.get(name) is ColumnType.flag else NUMERIC
+            group = FeatureGroup(name, kind, (j,))
+        if group.name not in seen:
+            seen.add(group.name)
+            groups.append(group)
+    return groups
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One field's part in a score, worded."""
+
+    feature: str
+    label: str
+    value: str  # the client's value as shown ("0.21", "Working", "missing")
+    qualifier: str  # low / average / high for numbers, "" otherwise
+    contribution: float  # SHAP contribution to the log-odds (sum over the field's indicators)
+    effect: str  # raises the risk / lowers the risk
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Reasoner:
+    """Words the contributions of one champion version; `reference` rows set what is low or high."""
+
+    def __init__(self, groups: list[FeatureGroup], labeller: Labeller, reference: np.ndarray) -> None:
+        self.groups = groups
+        self.labeller = labeller
+        n_features = reference.shape[1]
+        self.group_of = np.zeros(n_features, dtype="int64")  # feature position -> its group
+        for g, group in enumerate(groups):
+            self.group_of[list(group.columns)] = g
+        self.membership = sparse.csr_matrix(  # (features, groups) 0/1, for many rows at once
+            (np.ones(n_features), (np.arange(n_features), self.group_of)), shape=(n_features, len(groups))
+        )
+        q = (labeller.cfg.low_quantile, 0.5, labeller.cfg.high_quantile)
+        with np.errstate(all="ignore"):
+            ref = np.asarray(reference, dtype="float64")
+            if len(ref):
+                self.quantiles = np.stack([_nanquantile(ref, p) for p in q])  # (3, features)
+            else:
+                self.quantiles = np.full((3, n_features), np.nan)
+
+    @property
+    def names(self) -> list[str]:
+        return [g.name for g in self.groups]
+
+    def group_contributions(self, contributions: np.ndarray) -> np.ndarray:
+        """(rows, groups): contributions summed over each field's indicators (no BLAS threads involved)."""
+        c = np.atleast_2d(np.asarray(contributions, dtype="float64"))
+        if len(c) == 1:
+            return np.bincount(self.group_of, weights=c[0], minlength=len(self.groups))[None, :]
+        return np.asarray((self.membership.T @ c.T).T)
+
+    def value_text(self, group: FeatureGroup, row: np.ndarray) -> tuple[str, str]:
+        """(shown value, qualifier) of a field in one feature row (before imputation)."""
+        if group.kind == CATEGORY:
+            values = row[list(group.columns)]
+            if group.ordinal:
+                code = values[0]
+                if np.isnan(code):
+                    return MISSING_TEXT, ""
+                code = int(code)
+                return (str(group.levels[code]) if 0 <= code < len(group.levels) else OTHER_LEVEL_TEXT), ""
+            hot = np.flatnonzero(values == 1)
+            if len(hot) == 0:
+                return OTHER_LEVEL_TEXT, ""
+            level = group.levels[int(hot[0])]
+            return (MISSING_TEXT if level is None else str(level)), ""
+        j = group.columns[0]
+        value = float(row[j])
+        if np.isnan(value):
+            return MISSING_TEXT, ""
+        if group.kind == FLAG:
+            return ("yes" if value == 1 else "no"), ""
+        return self.labeller.format(group.name, value), self._qualifier(group.name, j, value)
+
+    def _qualifier(self, name: str, j: int, value: float) -> str:
+        low, _, high = self.quantiles[:, j]
+        if np.isnan(low) or np.isnan(high):
+            return ""
+        if value < low:
+            word = "low"
+        elif value > high:
+            word = "high"
+        else:
+            return "average"
+        if self.labeller.spec(name).scale < 0:  # shown in the opposite direction (days before -> years)
+            word = "high" if word == "low" else "low"
+        return word
+
+    def reason(self, g: int, row: np.ndarray, contribution: float) -> Reason:
+        group = self.groups[g]
+        label = self.labeller.label(group.name)
+        value, qualifier = self.value_text(group, row)
+        effect = RAISES if contribution > 0 else LOWERS if contribution < 0 else NO_EFFECT
+        if value == MISSING_TEXT:
+            subject = f"{label} is missing"
+        elif qualifier:
+            subject = f"{label} is {qualifier} ({value})"
+        else:
+            subject = f"{label} is {value}"
+        return Reason(
+            group.name, label, value, qualifier, float(contribution), effect, f"{subject}: {effect}"
+        )
+
+    def reasons(self, row: np.ndarray, contributions: np.ndarray, k: int) -> list[Reason]:
+        """The k fields with the largest |contribution| for one client, largest first (zeros left out)."""
+        grouped = self.group_contributions(np.asarray(contributions)[None, :])[0]
+        order = np.argsort(-np.abs(grouped), kind="stable")[:k]
+        return [self.reason(int(g), row, float(grouped[g])) for g in order if grouped[g] != 0]
+
+    def importance(self, contributions: np.ndarray) -> pd.DataFrame:
+        """Mean |contribution| of each field over rows: columns feature, label, importance (largest first)."""
+        grouped = np.abs(self.group_contributions(contributions)).mean(axis=0) if len(contributions) else 0.0
+        frame = pd.DataFrame(
+            {
+                "feature": self.names,
+                "label": [self.labeller.label(n) for n in self.names],
+                "importance": np.broadcast_to(grouped, (len(self.groups),)).astype("float64"),
+            }
+        )
+        return frame.sort_values("importance", ascending=False, ignore_index=True, kind="stable")
+
+
+def _nanquantile(values: np.ndarray, q: float) -> np.ndarray:
+    """Column quantile ignoring NaN (NaN for an all-missing column, without a warning)."""
+    out = np.full(values.shape[1], np.nan)
+    present = ~np.isnan(values).all(axis=0)
+    if present.any():
+        out[present] = np.nanquantile(values[:, present], q, axis=0)
+    return out
