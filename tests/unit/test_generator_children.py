@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.generator.children import TABLES, ChildrenParams, generate_children, side_signals
+from credit_scoring.generator.child_params import ChildrenParams
+from credit_scoring.generator.children import TABLES, generate_children, side_signals
 from credit_scoring.generator.spec import load_spec
 
 N = 3000

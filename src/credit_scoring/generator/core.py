@@ -14,7 +14,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from credit_scoring.generator.applications import APPLICATION, ID, TARGET, generate_applications, load_design
-from credit_scoring.generator.children import generate_children, side_signals
+from credit_scoring.generator.children import TABLES, generate_children, side_signals
 from credit_scoring.generator.config import GenerationResult, GeneratorConfig
 from credit_scoring.generator.signal import true_probability
 from credit_scoring.generator.spec import load_spec
@@ -22,14 +22,6 @@ from credit_scoring.generator.writer import ensure_writable_dir, format_table, s
 
 ORACLE_FILE = "oracle.csv"
 MANIFEST_FILE = "drift_manifest.json"
-CHILD_TABLES = (
-    "bureau",
-    "bureau_balance",
-    "previous_application",
-    "POS_CASH_balance",
-    "credit_card_balance",
-    "installments_payments",
-)
 
 
 class GeneratorError(ValueError):
@@ -158,14 +150,14 @@ def production_only(
     """Keep the production (application_test) applicants and their side-table rows only."""
     keep = oracle.loc[oracle["SPLIT"] == "test", ID].to_numpy()
     out = {"application_test": tables["application_test"]}
-    for name in CHILD_TABLES:
+    for name in TABLES:
         frame = tables[name]
         if ID in frame.columns:
             out[name] = frame.loc[frame[ID].isin(keep)].reset_index(drop=True)
     bureau_ids = out["bureau"]["SK_ID_BUREAU"]
     bb = tables["bureau_balance"]
     out["bureau_balance"] = bb.loc[bb["SK_ID_BUREAU"].isin(bureau_ids)].reset_index(drop=True)
-    out = {name: out[name] for name in ("application_test", *CHILD_TABLES)}
+    out = {name: out[name] for name in ("application_test", *TABLES)}
     return out, oracle.loc[oracle["SPLIT"] == "test"].reset_index(drop=True)
 
 
