@@ -39,6 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
+from common import load_average, met
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = Path(__file__).parent / "out"
 TARGET_IN_PROCESS_MS = 20.0
@@ -302,7 +304,7 @@ def report(result: dict) -> str:
         "| measure | n | p50 ms | p95 ms | max ms | req/s | errors | target |",
         "|---|---|---|---|---|---|---|---|",
         f"| in process: score + reasons | {ip['score']['n']} | {ip['score']['p50_ms']} | {ip['score']['p95_ms']} | "
-        f"{ip['score']['max_ms']} | | | p50 < {TARGET_IN_PROCESS_MS:g} ms: {_ok(ip['score']['p50_ms'] < TARGET_IN_PROCESS_MS)} |",
+        f"{ip['score']['max_ms']} | | | p50 < {TARGET_IN_PROCESS_MS:g} ms: {met(ip['score']['p50_ms'] < TARGET_IN_PROCESS_MS)} |",
         f"| in process: what-if (preprocessing) | {ip['what_if']['n']} | {ip['what_if']['p50_ms']} | "
         f"{ip['what_if']['p95_ms']} | {ip['what_if']['max_ms']} | | | |",
     ]
@@ -315,7 +317,7 @@ def report(result: dict) -> str:
     for key, label in names.items():
         r = single[key]
         target = (
-            f"p50 < {TARGET_ROUND_TRIP_P50_MS:g} ms: {_ok(r['p50_ms'] < TARGET_ROUND_TRIP_P50_MS)}"
+            f"p50 < {TARGET_ROUND_TRIP_P50_MS:g} ms: {met(r['p50_ms'] < TARGET_ROUND_TRIP_P50_MS)}"
             if key.startswith("score")
             else "(reference)"
         )
@@ -327,7 +329,7 @@ def report(result: dict) -> str:
         lines.append(
             f"| gradio_client ({setup}) /score, {r['clients']} clients | {r['n']} | {r['p50_ms']} | "
             f"{r['p95_ms']} | {r['max_ms']} | {r['requests_per_second']} | {r['errors']} | "
-            f"no errors: {_ok(r['errors'] == 0)} |"
+            f"no errors: {met(r['errors'] == 0)} |"
         )
     raw = result.get("raw_http")
     if raw:
@@ -337,10 +339,6 @@ def report(result: dict) -> str:
         )
     lines += ["", f"Champion load + every client's features prepared: {ip['load_seconds']} s (in process)."]
     return "\n".join(lines)
-
-
-def _ok(flag: bool) -> str:
-    return "met" if flag else "NOT met"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -384,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
             proc.kill()
     result = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-        "load_average": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "load_average": load_average(),
         "in_process": ip,
         "one_client": single,
         "round_trips": loads,

@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import add_sizes, run_child
+
 SIZES = (30_000, 307_511)
 INSTALMENTS_BLOCK = "installments"
 MEASURES = ("ingest", "merge", "features", "merge_pandas", "instal_duckdb", "instal_pandas")
@@ -42,23 +44,23 @@ def overrides(root: Path) -> list[str]:
 
 # ---- child: one measurement in this process -----------------------------------------------------------------
 def child(measure: str, root: Path) -> dict:
-    from credit_scoring.config.schema import compose_config
+    from credit_scoring.config import compose_config
 
     cfg = compose_config(overrides(root))
     quiet = {"log": lambda _m: None}
     start = time.perf_counter()
     extra: dict = {}
     if measure == "ingest":
-        from credit_scoring.data.ingest import ingest
+        from credit_scoring.stages.ingest import run as ingest
 
         ingest(cfg, **quiet)
     elif measure == "merge":
-        from credit_scoring.features.merge import merge
+        from credit_scoring.stages.merge import run as merge
 
         extra["features"] = merge(cfg, **quiet)["features"]
     elif measure == "features":
-        from credit_scoring.features.tables import features_stage
-        from credit_scoring.data.split import split_stage
+        from credit_scoring.stages.features import run as features_stage
+        from credit_scoring.stages.split import run as split_stage
 
         split_stage(cfg, **quiet)
         extra["features"] = features_stage(cfg, **quiet)["n_features"]
@@ -132,12 +134,11 @@ def ensure_dataset(root: Path, applicants: int, seed: int) -> None:
 
 
 def measure(name: str, root: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", name, "--root", str(root)], capture_output=True, text=True
+    """One step in its own process; the figures are the child's own (its time, CPU time and peak RSS)."""
+    figures, _ = run_child(
+        [sys.executable, __file__, "--child", name, "--root", str(root)], f"{name} failed", tail=3000
     )
-    if done.returncode != 0:
-        raise SystemExit(f"{name} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def table(results: dict[int, dict[str, dict]]) -> str:
@@ -177,7 +178,7 @@ def table(results: dict[int, dict[str, dict]]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    add_sizes(ap, SIZES, minimum=100, help=f"applicant counts (default: {' '.join(map(str, SIZES))})")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/credit-scoring-bench"))
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--skip-pandas", action="store_true")

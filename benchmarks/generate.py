@@ -12,16 +12,13 @@ and caches do not carry over from one size to the next. The peak RSS is the chil
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import subprocess
 import sys
 import tempfile
-import time
 
 from rich.console import Console
 from rich.table import Table
+
+from common import add_sizes, machine_note, print_results, run_child
 
 FULL_SCALE = 307_511  # applicants in the real application_train.csv
 DEFAULT_SIZES = (30_000, FULL_SCALE)
@@ -49,35 +46,16 @@ print(json.dumps({
 
 def run_one(applicants: int, seed: int, tmp_root: str | None) -> dict:
     """Generate `applicants` rows in a fresh subprocess; return its figures plus wall time and peak RSS."""
-    with (
-        tempfile.TemporaryDirectory(prefix="credit-scoring-bench-", dir=tmp_root) as folder,
-        tempfile.TemporaryFile(mode="w+") as errors,
-    ):
-        start = time.perf_counter()
-        proc = subprocess.Popen(
+    with tempfile.TemporaryDirectory(prefix="credit-scoring-bench-", dir=tmp_root) as folder:
+        figures, run = run_child(
             [sys.executable, "-c", CHILD, str(applicants), str(seed), folder],
-            stdout=subprocess.PIPE,
-            stderr=errors,  # a file, not a pipe: a chatty child cannot block on a full pipe
-            text=True,
+            f"generation of {applicants:,} applicants failed",
         )
-        stdout = proc.stdout.read()
-        # Reap the child with wait4 to get *its* resource usage (Popen.wait would discard it).
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        proc.stdout.close()
-        errors.seek(0)
-        stderr = errors.read()
-    if proc.returncode != 0:
-        raise SystemExit(
-            f"generation of {applicants:,} applicants failed (exit {proc.returncode}):\n{stderr}"
-        )
-    figures = json.loads(stdout.strip().splitlines()[-1])
     figures.update(
         applicants=applicants,
         seed=seed,
-        wall_seconds=round(wall, 2),
-        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),  # ru_maxrss is in KiB on Linux
+        wall_seconds=round(run.wall_seconds, 2),
+        peak_rss_mb=round(run.peak_rss_mb, 1),
     )
     return figures
 
@@ -101,27 +79,15 @@ def render(results: list[dict], console: Console) -> None:
     table.add_row("default rate", *(f"{r['default_rate']:.2%}" for r in results))
     table.add_row("oracle ROC AUC", *(f"{r['oracle_auc']:.4f}" for r in results))
     console.print(table)
-    console.print(
-        f"[dim]{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs[/]"
-    )
-
-
-def parse_sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
-    if not sizes or min(sizes) < 100:
-        raise argparse.ArgumentTypeError(f"every size must be an integer of at least 100, got {text!r}")
-    return sizes
+    console.print(f"[dim]{machine_note()}[/]")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--sizes",
-        type=parse_sizes,
-        default=list(DEFAULT_SIZES),
+    add_sizes(
+        parser,
+        DEFAULT_SIZES,
+        minimum=100,
         help=f"comma-separated applicant counts (default: {','.join(map(str, DEFAULT_SIZES))})",
     )
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default: 42)")
@@ -136,14 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         status.print(f"[dim]generating {size:,} applicants in a fresh process...[/]")
         results.append(run_one(size, args.seed, args.tmp_dir))
-    if args.json:
-        print(
-            json.dumps(
-                {"python": platform.python_version(), "cpus": os.cpu_count(), "runs": results}, indent=2
-            )
-        )
-    else:
-        render(results, Console())
+    print_results(results, args.json, lambda runs: render(runs, Console()))
     return 0
 
 

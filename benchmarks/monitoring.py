@@ -30,19 +30,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
-import subprocess
 import sys
 import tempfile
-import time
 
 from rich.console import Console
 from rich.table import Table
 
+from common import add_sizes, machine_note, print_results, run_child, run_measured
+
 FULL_SCALE = 307_511  # rows of the real application_train.csv (the reference population)
 PRODUCTION_SHARE = 48_744 / 307_511  # application_test / application_train
 DEFAULT_COLUMNS = 800
+CHILD_ENV = {**os.environ, "DO_NOT_TRACK": "1"}  # no usage telemetry from Evidently
 
 # Runs in the child: build the frames, time the call, print its figures as one JSON line.
 CHILD = r"""
@@ -125,32 +125,14 @@ print(json.dumps({"what": what, "source": source, "reference_rows": len(ref), "p
 """.replace("PRODUCTION_SHARE", repr(PRODUCTION_SHARE))
 
 
-def run_measured(args: list[str], stderr) -> tuple[str, int, float, float]:
-    """Run `args` in a fresh process: its stdout, exit code, wall seconds and its own peak RSS (MiB)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=stderr, text=True, env={**os.environ, "DO_NOT_TRACK": "1"}
-    )
-    stdout = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.stdout.close()
-    return stdout, os.waitstatus_to_exitcode(status), wall, usage.ru_maxrss / 1024
-
-
-def run_child(what: str, rows: int, columns: int, features: str | None) -> dict:
-    with (
-        tempfile.TemporaryDirectory(prefix="credit-scoring-bench-mon-") as folder,
-        tempfile.TemporaryFile(mode="w+") as errors,
-    ):
-        args = [sys.executable, "-c", CHILD, what, str(rows), str(columns), features or "-", folder]
-        stdout, code, wall, rss_mb = run_measured(args, errors)
-        errors.seek(0)
-        stderr = errors.read()
-    if code != 0:
-        raise SystemExit(f"{what} benchmark at {rows:,} rows failed (exit {code}):\n{stderr}")
-    figures = json.loads(stdout.strip().splitlines()[-1])
-    figures.update(wall_seconds=round(wall, 1), peak_rss_mb=round(rss_mb, 1))
+def run_one(what: str, rows: int, columns: int, features: str | None) -> dict:
+    with tempfile.TemporaryDirectory(prefix="credit-scoring-bench-mon-") as folder:
+        figures, run = run_child(
+            [sys.executable, "-c", CHILD, what, str(rows), str(columns), features or "-", folder],
+            f"{what} benchmark at {rows:,} rows failed",
+            env=CHILD_ENV,
+        )
+    figures.update(wall_seconds=round(run.wall_seconds, 1), peak_rss_mb=round(run.peak_rss_mb, 1))
     return figures
 
 
@@ -171,12 +153,17 @@ def run_stage() -> dict:
             f"paths.monitor={folder}/monitor",
             "monitoring.tracking.experiment=credit_scoring_monitoring_benchmark",
         ]
-        out, code, wall, rss_mb = run_measured(
-            [sys.executable, "pipelines/monitor.py", *overrides], subprocess.STDOUT
+        run = run_measured(
+            [sys.executable, "pipelines/monitor.py", *overrides], env=CHILD_ENV, merge_stderr=True
         )
-    if code != 0:
+    out = run.stdout
+    if run.code != 0:
         raise SystemExit(f"the monitor stage failed:\n{out}")
-    figures: dict = {"what": "stage", "wall_seconds": round(wall, 1), "peak_rss_mb": round(rss_mb, 1)}
+    figures: dict = {
+        "what": "stage",
+        "wall_seconds": round(run.wall_seconds, 1),
+        "peak_rss_mb": round(run.peak_rss_mb, 1),
+    }
     for key, pattern in STAGE_TIMES.items():
         m = pattern.search(out)
         if m and key == "psi_seconds":
@@ -197,9 +184,10 @@ def render_stage(r: dict, console: Console) -> None:
         f"PSI {r.get('psi_seconds')} s, Evidently {r.get('evidently_seconds')} s), peak RSS "
         f"{r['peak_rss_mb']:,.0f} MiB; target < 120 s at full scale"
     )
+    console.print(f"[dim]{machine_note()}[/]")
 
 
-def render(results: list[dict], console: Console) -> None:
+def render(results: list[dict], stage: dict | None, console: Console) -> None:
     table = Table(title="credit-scoring monitoring benchmark", header_style="bold")
     for name in ("measure", "rows ref / prod", "cols", "time", "call peak", "peak RSS"):
         table.add_column(name, justify="left" if name == "measure" else "right")
@@ -230,27 +218,19 @@ def render(results: list[dict], console: Console) -> None:
     for note in notes:
         console.print(f"  {note}")
     console.print(
-        f"[dim]{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs; "
+        f"[dim]{machine_note()}; "
         "time: the call alone; call peak: its tracemalloc peak (a second run); peak RSS: the whole child's[/]"
     )
-
-
-def parse_sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
-    if not sizes or min(sizes) < 1000:
-        raise argparse.ArgumentTypeError(f"every size must be an integer of at least 1000, got {text!r}")
-    return sizes
+    if stage is not None:
+        render_stage(stage, console)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--sizes",
-        type=parse_sizes,
-        default=[FULL_SCALE],
+    add_sizes(
+        parser,
+        [FULL_SCALE],
+        minimum=1000,
         help=f"comma-separated reference row counts (default: {FULL_SCALE}); production gets 15.85%% of it",
     )
     parser.add_argument("--columns", type=int, default=DEFAULT_COLUMNS, help="feature columns (synthetic)")
@@ -283,27 +263,12 @@ def main(argv: list[str] | None = None) -> int:
             else f"{size:,} x {args.columns} synthetic"
         )
         status.print(f"[dim]PSI on {what} in a fresh process...[/]")
-        results.append(run_child("psi", size, args.columns, args.features))
+        results.append(run_one("psi", size, args.columns, args.features))
     if not args.skip_evidently:
         size = max(args.sizes)
         status.print("[dim]Evidently report at its configured size in a fresh process...[/]")
-        results.append(run_child("evidently", size, args.columns, args.features))
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "python": platform.python_version(),
-                    "cpus": os.cpu_count(),
-                    "runs": results,
-                    "stage": stage,
-                },
-                indent=2,
-            )
-        )
-    else:
-        render(results, Console())
-        if stage is not None:
-            render_stage(stage, Console())
+        results.append(run_one("evidently", size, args.columns, args.features))
+    print_results(results, args.json, lambda runs: render(runs, stage, Console()), stage=stage)
     return 0
 
 

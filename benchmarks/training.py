@@ -21,9 +21,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # OpenMP waits without spin
 
 import argparse
 import json
-import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,12 +30,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from common import add_sizes, machine_note, print_results, run_child
+
 FULL_SCALE = 307_511  # applicants in the real application_train.csv
 DEFAULT_SIZES = (30_000, FULL_SCALE)
 DEFAULT_MODELS = ("lightgbm", "xgboost")
 DEFAULT_TRIALS = 3
 SINGLE_ROW_CALLS = 50  # one-row predictions timed (median reported)
-FALLBACK = {"model": "lightgbm", "tuning": "hyperopt", "evaluation": "default", "registry": "default"}
 
 
 # ---- children (run in fresh processes) ------------------------------------------------------------------------
@@ -53,12 +52,12 @@ def _data_overrides(folder: Path, raw: Path, threads: int) -> list[str]:
 
 
 def child_prepare(size: int, seed: int, folder: Path, raw: str | None, threads: int) -> dict:
-    from credit_scoring.config.schema import compose_config
-    from credit_scoring.features.tables import features_stage
+    from credit_scoring.config import compose_config
     from credit_scoring.generator import GeneratorConfig, generate
-    from credit_scoring.data.ingest import ingest
-    from credit_scoring.features.merge import merge
-    from credit_scoring.data.split import split_stage
+    from credit_scoring.stages.features import run as features_stage
+    from credit_scoring.stages.ingest import run as ingest
+    from credit_scoring.stages.merge import run as merge
+    from credit_scoring.stages.split import run as split_stage
 
     start = time.perf_counter()
     if raw is None:
@@ -83,7 +82,7 @@ def child_prepare(size: int, seed: int, folder: Path, raw: str | None, threads: 
 
 
 def _modelling_config(folder: Path, raw: str, model: str, trials: int, threads: int):
-    from credit_scoring.config.modelling_loader import compose_modelling_config
+    from credit_scoring.config import compose_config
 
     oracle = Path(raw).parent / "oracle" / "oracle.csv"
     overrides = [
@@ -101,12 +100,12 @@ def _modelling_config(folder: Path, raw: str, model: str, trials: int, threads: 
         f"tuning.max_evals={trials}",
         "tuning.no_progress_trials=null",
     ]
-    return compose_modelling_config(overrides, FALLBACK)[1]
+    return compose_config(overrides)
 
 
 def child_train(folder: Path, raw: str, model: str, trials: int, threads: int) -> dict:
-    from credit_scoring.modelling.resampling import resample_stage
-    from credit_scoring.stages.train import METRICS_FILE, RUN_FILE, train_stage
+    from credit_scoring.stages.resample import run as resample_stage
+    from credit_scoring.stages.train import run as train_stage
 
     cfg = _modelling_config(folder, raw, model, trials, threads)
     quiet = {"log": lambda _m: None}
@@ -115,8 +114,10 @@ def child_train(folder: Path, raw: str, model: str, trials: int, threads: int) -
     start = time.perf_counter()
     train_stage(cfg, **quiet)
     seconds = time.perf_counter() - start
-    metrics = json.loads((Path(cfg.paths.train) / METRICS_FILE).read_text())
-    run = json.loads((Path(cfg.paths.train) / RUN_FILE).read_text())
+    from credit_scoring.io.catalog import Catalog
+
+    catalog = Catalog(cfg.paths)
+    metrics, run = catalog.train_metrics.read(), catalog.train_run.read()
     return {
         "train_stage_seconds": round(seconds, 1),
         "tuning": metrics["tuning"],
@@ -131,12 +132,13 @@ def child_score(folder: Path, raw: str, model: str, model_uri: str, tracking_uri
     import mlflow
     import pandas as pd
 
-    from credit_scoring.scoring.pipeline import applicant_rows, side_features_frame
+    from credit_scoring.features.rows import applicant_rows, side_features_frame
+    from credit_scoring.io.catalog import Catalog
 
     cfg = _modelling_config(folder, raw, model, 0, threads)
     ds = cfg.dataset
     app = pd.read_parquet(Path(cfg.paths.ingest) / f"{ds.production_table}.parquet")
-    side = side_features_frame(cfg.paths.merge, cfg.features, ds.id, app[ds.id].to_numpy())
+    side = side_features_frame(Catalog(cfg.paths), cfg.features, ds.id, app[ds.id].to_numpy())
     rows = applicant_rows(app, side, ds)
     mlflow.set_tracking_uri(tracking_uri)
     start = time.perf_counter()
@@ -174,26 +176,12 @@ CHILDREN = {"prepare": child_prepare, "train": child_train, "score": child_score
 
 
 # ---- parent ---------------------------------------------------------------------------------------------------
-def run_child(kind: str, kwargs: dict) -> dict:
+def run_step(kind: str, kwargs: dict) -> dict:
     """Run one child step in a fresh process; its JSON result plus wall time and peak RSS."""
-    with tempfile.TemporaryFile(mode="w+") as errors:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, __file__, "--child", kind, json.dumps(kwargs)],
-            stdout=subprocess.PIPE,
-            stderr=errors,  # a file, not a pipe: a chatty child cannot block on a full pipe
-            text=True,
-        )
-        stdout = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)  # the child's own resource usage
-        wall = time.perf_counter() - start
-        proc.stdout.close()
-        code = os.waitstatus_to_exitcode(status)
-        errors.seek(0)
-        if code != 0:
-            raise SystemExit(f"{kind} {kwargs} failed (exit {code}):\n{errors.read()[-4000:]}")
-    result = json.loads(stdout.strip().splitlines()[-1])
-    result.update(wall_seconds=round(wall, 1), peak_rss_mb=round(usage.ru_maxrss / 1024, 1))
+    result, run = run_child(
+        [sys.executable, __file__, "--child", kind, json.dumps(kwargs)], f"{kind} {kwargs} failed", tail=4000
+    )
+    result.update(wall_seconds=round(run.wall_seconds, 1), peak_rss_mb=round(run.peak_rss_mb, 1))
     return result
 
 
@@ -201,7 +189,7 @@ def run_size(size: int, args: argparse.Namespace, status: Console) -> dict:
     with tempfile.TemporaryDirectory(prefix="credit-scoring-train-bench-", dir=args.tmp_dir) as tmp:
         folder = Path(tmp)
         status.print(f"[dim]{size:,} applicants: data ...[/]")
-        prepared = run_child(
+        prepared = run_step(
             "prepare",
             {"size": size, "seed": args.seed, "folder": tmp, "raw": args.raw, "threads": args.threads},
         )
@@ -209,9 +197,9 @@ def run_size(size: int, args: argparse.Namespace, status: Console) -> dict:
         for model in args.models:
             status.print(f"[dim]{size:,} applicants: {model}, {args.trials} trials ...[/]")
             common = {"folder": tmp, "raw": prepared["raw"], "model": model, "threads": args.threads}
-            trained = run_child("train", {**common, "trials": args.trials})
+            trained = run_step("train", {**common, "trials": args.trials})
             status.print(f"[dim]{size:,} applicants: {model}, scoring ...[/]")
-            scored = run_child(
+            scored = run_step(
                 "score",
                 {**common, "model_uri": trained["model_uri"], "tracking_uri": trained["tracking_uri"]},
             )
@@ -248,24 +236,12 @@ def render(results: list[dict], console: Console) -> None:
     row("model load", lambda _, m: f"{m['score']['load_seconds']:.1f} s")
     row("scoring peak RSS", lambda _, m: f"{m['score']['peak_rss_mb']:,.0f} MiB")
     console.print(table)
-    console.print(
-        f"[dim]{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs[/]"
-    )
+    console.print(f"[dim]{machine_note()}[/]")
 
 
 def _auc(train: dict) -> str:
     oracle = train.get("test_oracle_roc_auc")
     return f"{train['test_roc_auc']:.4f}" + (f" / {oracle:.4f}" if oracle else "")
-
-
-def parse_sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
-    if not sizes or min(sizes) < 1000:
-        raise argparse.ArgumentTypeError(f"every size must be an integer of at least 1000, got {text!r}")
-    return sizes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,9 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(CHILDREN[argv[1]](**kwargs)))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--sizes", type=parse_sizes, default=list(DEFAULT_SIZES), help="comma-separated applicant counts"
-    )
+    add_sizes(parser, DEFAULT_SIZES, minimum=1000, help="comma-separated applicant counts")
     parser.add_argument(
         "--models", nargs="+", default=list(DEFAULT_MODELS), choices=["lightgbm", "xgboost", "logreg"]
     )
@@ -296,14 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--raw goes with exactly one size (the size of that dataset)")
     status = Console(stderr=True)
     results = [run_size(size, args, status) for size in args.sizes]
-    if args.json:
-        print(
-            json.dumps(
-                {"python": platform.python_version(), "cpus": os.cpu_count(), "runs": results}, indent=2
-            )
-        )
-    else:
-        render(results, Console())
+    print_results(results, args.json, lambda runs: render(runs, Console()))
     return 0
 
 
