@@ -1,1 +1,1 @@
-"""TODO cli."""
+"""The `credit-scoring` command line: one typer app, one module per command group."""
