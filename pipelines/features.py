@@ -1,9 +1,8 @@
-"""Stage `features`: train / valid / test / production modelling tables (logic in credit_scoring.features.tables)."""
+"""Stage `features`: train / valid / test / production modelling tables (logic in credit_scoring.stages.features)."""
 
 import sys
 
-from credit_scoring.features.tables import features_stage
-from credit_scoring.stages.runner import main
+from credit_scoring.stages.features import main
 
 if __name__ == "__main__":
-    sys.exit(main("features", features_stage))
+    sys.exit(main())

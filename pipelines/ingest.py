@@ -1,9 +1,8 @@
-"""Stage `ingest`: raw CSVs -> validated, typed Parquet + report.json (logic in credit_scoring.data.ingest)."""
+"""Stage `ingest`: raw CSVs -> validated, typed Parquet + report.json (logic in credit_scoring.stages.ingest)."""
 
 import sys
 
-from credit_scoring.data.ingest import ingest
-from credit_scoring.stages.runner import main
+from credit_scoring.stages.ingest import main
 
 if __name__ == "__main__":
-    sys.exit(main("ingest", ingest))
+    sys.exit(main())

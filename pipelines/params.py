@@ -14,7 +14,7 @@ from pathlib import Path
 from dvc.utils.hydra import compose_and_dump
 from omegaconf import OmegaConf
 
-from credit_scoring.config.schema import DEFAULT_CONFIG_NAME, DEFAULT_PARAMS_FILE, to_config
+from credit_scoring.config import DEFAULT_CONFIG_NAME, DEFAULT_PARAMS_FILE, to_config
 from credit_scoring.errors import CreditScoringError
 
 CONF_DIR = Path("conf")

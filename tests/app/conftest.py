@@ -31,16 +31,16 @@ BUILD = r"""
 import sys, warnings
 from pathlib import Path
 warnings.filterwarnings("ignore")
-from credit_scoring.config.schema import compose_config
-from credit_scoring.features.tables import features_stage
+from credit_scoring.config import compose_config
+from credit_scoring.stages.features import run as features_stage
 from credit_scoring.generator import GeneratorConfig, generate
-from credit_scoring.data.ingest import ingest
-from credit_scoring.features.merge import merge
-from credit_scoring.config.modelling_loader import compose_modelling_config
-from credit_scoring.stages.register import register_stage
-from credit_scoring.modelling.resampling import resample_stage
-from credit_scoring.data.split import split_stage
-from credit_scoring.stages.train import train_stage
+from credit_scoring.stages.ingest import run as ingest
+from credit_scoring.stages.merge import run as merge
+from credit_scoring.config import compose_config
+from credit_scoring.stages.register import run as register_stage
+from credit_scoring.stages.resample import run as resample_stage
+from credit_scoring.stages.split import run as split_stage
+from credit_scoring.stages.train import run as train_stage
 
 root, applicants = Path(sys.argv[1]), int(sys.argv[2])
 generate(GeneratorConfig(applicants=applicants, seed=7), root / "raw", root / "oracle")
@@ -59,8 +59,7 @@ overrides = [f"paths.{k}={v}" for k, v in paths.items()] + [
     "registry.log_datasets=false", f"registry.tracking_uri=sqlite:///{root}/mlruns/mlflow.db",
     f"registry.artifact_location={root}/mlruns/artifacts",
 ]
-fallback = {"resampling": "none", "model": "lightgbm", "tuning": "none", "evaluation": "default", "registry": "default"}
-_, mcfg = compose_modelling_config(overrides, fallback=fallback)
+mcfg = compose_config(overrides)
 for stage in (resample_stage, train_stage, register_stage):
     stage(mcfg, **quiet)
 """

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.config.schema import ColumnType
+from credit_scoring.config import ColumnType
+from credit_scoring.features.tables import CategoricalEncoder
 from credit_scoring.serving.explain import (
     CATEGORY,
     FLAG,
@@ -20,7 +21,6 @@ from credit_scoring.serving.explain import (
     Reasoner,
     feature_groups,
 )
-from credit_scoring.features.tables import CategoricalEncoder
 from credit_scoring.serving.service import load_app_config
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.scoring.pipeline import applicant_rows
+from credit_scoring.features.rows import applicant_rows
 from credit_scoring.tracking.store import use_tracking_uri
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

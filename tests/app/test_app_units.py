@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from credit_scoring.config.schema import ColumnType
+from credit_scoring.config import ColumnType
 from credit_scoring.errors import ConfigError, InputDataError
 from credit_scoring.serving.explain import LOWERS, RAISES, Reason
 from credit_scoring.serving.service import (

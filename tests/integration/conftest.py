@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from credit_scoring.config.schema import Config, compose_config
+from credit_scoring.config import Config, compose_config
 from credit_scoring.generator import GeneratorConfig, generate
 
 TINY_APPLICANTS = 400

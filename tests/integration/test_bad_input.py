@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from credit_scoring.errors import InputDataError
-from credit_scoring.data.ingest import ingest
+from credit_scoring.stages.ingest import run as ingest
 
 pytestmark = pytest.mark.integration
 

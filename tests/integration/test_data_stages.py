@@ -10,13 +10,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from credit_scoring.config import Config
 from credit_scoring.features.aggregate_pandas import side_features_pandas
-from credit_scoring.config.schema import Config
-from credit_scoring.reporting.eda import eda_stage
-from credit_scoring.features.tables import features_stage
-from credit_scoring.data.ingest import ingest
-from credit_scoring.features.merge import merge
-from credit_scoring.data.split import split_stage
+from credit_scoring.stages.eda import run as eda_stage
+from credit_scoring.stages.features import run as features_stage
+from credit_scoring.stages.ingest import run as ingest
+from credit_scoring.stages.merge import run as merge
+from credit_scoring.stages.split import run as split_stage
 
 pytestmark = pytest.mark.integration
 

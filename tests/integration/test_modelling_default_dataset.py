@@ -14,19 +14,18 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from credit_scoring.config.schema import compose_config
-from credit_scoring.features.tables import features_stage
-from credit_scoring.data.ingest import ingest
-from credit_scoring.features.merge import merge
-from credit_scoring.config.modelling_loader import compose_modelling_config
-from credit_scoring.modelling.resampling import resample_stage
-from credit_scoring.data.split import split_stage
+from credit_scoring.config import compose_config
+from credit_scoring.io.catalog import Catalog
+from credit_scoring.stages.features import run as features_stage
+from credit_scoring.stages.ingest import run as ingest
+from credit_scoring.stages.merge import run as merge
+from credit_scoring.stages.resample import run as resample_stage
+from credit_scoring.stages.split import run as split_stage
+from credit_scoring.stages.train import run as train_stage
 from credit_scoring.tracking.store import ENV_TRACKING_URI, use_tracking_uri
-from credit_scoring.stages.train import METRICS_FILE, train_stage
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-FALLBACK = {"model": "lightgbm", "tuning": "none", "evaluation": "default", "registry": "default"}
 QUIET = {"log": lambda _msg: None}
 ORACLE_SHARE = 0.97  # the champion must reach 97 % of the oracle's ROC AUC
 
@@ -67,11 +66,11 @@ def test_metrics(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> I
                 "tuning=none",
                 "resampling=none",
             ]
-            cfg = compose_modelling_config(overrides, FALLBACK)[1]
+            cfg = compose_config(overrides)
             if model == "dummy":
                 resample_stage(cfg, **QUIET)
             train_stage(cfg, **QUIET)
-            out[model] = json.loads((Path(cfg.paths.train) / METRICS_FILE).read_text())["test"]
+            out[model] = json.loads(Catalog(cfg.paths).train_metrics.path.read_text())["test"]
     use_tracking_uri(previous)
     yield out
 

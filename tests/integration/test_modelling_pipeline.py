@@ -18,23 +18,25 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from credit_scoring.config.schema import compose_config
-from credit_scoring.features.tables import features_stage
+from credit_scoring.config import Config, compose_config
+from credit_scoring.features.rows import side_features_frame, split_rows
 from credit_scoring.generator import GeneratorConfig, generate
-from credit_scoring.scoring.pipeline import DECISION, PROBABILITY, THRESHOLD, side_features_frame, split_rows
-from credit_scoring.data.ingest import ingest
-from credit_scoring.features.merge import merge
-from credit_scoring.config.modelling_loader import ModellingConfig, compose_modelling_config, run_stage
-from credit_scoring.stages.register import OUTCOME_FILE, register_stage
-from credit_scoring.modelling.resampling import TRAIN_FILE, resample_stage
-from credit_scoring.data.split import split_stage
+from credit_scoring.io.catalog import Catalog
+from credit_scoring.scoring.pipeline import DECISION, PROBABILITY, THRESHOLD
+from credit_scoring.stages.features import run as features_stage
+from credit_scoring.stages.ingest import run as ingest
+from credit_scoring.stages.merge import run as merge
+from credit_scoring.stages.register import run as register_stage
+from credit_scoring.stages.resample import run as resample_stage
+from credit_scoring.stages.runner import run_main as run_stage
+from credit_scoring.stages.split import run as split_stage
+from credit_scoring.stages.train import PLOTS
+from credit_scoring.stages.train import run as train_stage
 from credit_scoring.tracking.store import ENV_TRACKING_URI, use_tracking_uri
-from credit_scoring.stages.train import METRICS_FILE, PLOT_FILES, PLOTS_DIR, train_stage
 
 pytestmark = pytest.mark.integration
 
 APPLICANTS = 2_000
-FALLBACK = {"model": "lightgbm", "tuning": "quick", "evaluation": "default", "registry": "default"}
 QUIET = {"log": lambda _msg: None}
 EXT_SOURCES = ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3")
 EXT_STEP = 0.1  # a better external score, in the score's own units
@@ -46,7 +48,7 @@ class Workspace:
     root: Path
     tracking_uri: str
 
-    def config(self, *overrides: str, train_dir: str = "train") -> ModellingConfig:
+    def config(self, *overrides: str, train_dir: str = "train") -> Config:
         r = self.root
         paths = [
             f"paths.ingest={r}/artifacts/ingest",
@@ -64,7 +66,7 @@ class Workspace:
         ]
         if not any(o.startswith("tuning=") for o in overrides):
             paths.append("tuning=quick")  # 3 trials
-        return compose_modelling_config([*paths, *overrides], FALLBACK)[1]
+        return compose_config([*paths, *overrides])
 
 
 @pytest.fixture(scope="module")
@@ -100,11 +102,11 @@ def champion(workspace: Workspace) -> dict:
     return {"cfg": cfg, "metrics": metrics, "outcome": outcome}
 
 
-def raw_rows(cfg: ModellingConfig, part: str) -> pd.DataFrame:
-    return split_rows(cfg.paths.ingest, cfg.paths.split, cfg.paths.merge, cfg.dataset, cfg.features, part)
+def raw_rows(cfg: Config, part: str) -> pd.DataFrame:
+    return split_rows(Catalog(cfg.paths), cfg.dataset, cfg.features, part)
 
 
-def load_champion(cfg: ModellingConfig):
+def load_champion(cfg: Config):
     use_tracking_uri(cfg.registry.tracking_uri)
     return mlflow.pyfunc.load_model(f"models:/{cfg.registry.model_name}@{cfg.registry.alias}")
 
@@ -113,7 +115,7 @@ def test_first_model_becomes_champion(champion: dict) -> None:
     outcome = champion["outcome"]
     assert outcome["promoted"] is True and outcome["version"] == "1"
     cfg = champion["cfg"]
-    saved = json.loads((Path(cfg.paths.register) / OUTCOME_FILE).read_text())
+    saved = json.loads(Catalog(cfg.paths).outcome.path.read_text())
     assert saved == json.loads(json.dumps(outcome))
     client = MlflowClient(cfg.registry.tracking_uri)
     assert str(client.get_model_version_by_alias(cfg.registry.model_name, cfg.registry.alias).version) == "1"
@@ -123,7 +125,7 @@ def test_champion_scores_raw_application_test_rows(champion: dict, workspace: Wo
     cfg = champion["cfg"]
     model = load_champion(cfg)
     app = pd.read_csv(workspace.root / "raw" / "application_test.csv")  # Y/N flags, text categories
-    side = side_features_frame(cfg.paths.merge, cfg.features, "SK_ID_CURR", app["SK_ID_CURR"].head(50))
+    side = side_features_frame(Catalog(cfg.paths), cfg.features, "SK_ID_CURR", app["SK_ID_CURR"].head(50))
     for rows in (app.head(50), app.head(50).merge(side, on="SK_ID_CURR", how="left")):
         out = model.predict(rows)
         assert list(out.columns) == [PROBABILITY, DECISION, THRESHOLD] and len(out) == len(rows)
@@ -146,13 +148,13 @@ def test_pyfunc_equals_in_process_pipeline(champion: dict) -> None:
     served = model.predict(raw.drop(columns=["TARGET"]))[PROBABILITY].to_numpy()
     in_process = pipeline.probability_of_features(test)
     assert np.max(np.abs(served - in_process)) < 1e-6
-    metrics = json.loads((Path(cfg.paths.train) / METRICS_FILE).read_text())
+    metrics = json.loads(Catalog(cfg.paths).train_metrics.path.read_text())
     assert pipeline.threshold == pytest.approx(metrics["threshold"])
 
 
 def test_metrics_and_plots_for_dvc(champion: dict) -> None:
     cfg = champion["cfg"]
-    metrics = json.loads((Path(cfg.paths.train) / METRICS_FILE).read_text())
+    metrics = json.loads(Catalog(cfg.paths).train_metrics.path.read_text())
     for split in ("valid", "test"):
         for key in (
             "roc_auc",
@@ -175,8 +177,8 @@ def test_metrics_and_plots_for_dvc(champion: dict) -> None:
     assert metrics["tuning"]["trials"] == 3
     columns = {"roc": {"fpr", "tpr"}, "pr": {"recall", "precision"}, "calibration": {"predicted", "observed"}}
     columns["cost"] = {"threshold", "valid_cost", "test_cost"}
-    for name, file in PLOT_FILES.items():
-        frame = pd.read_csv(Path(cfg.paths.train) / PLOTS_DIR / file)
+    for name, file in PLOTS.items():
+        frame = Catalog(cfg.paths).plot(file).read()
         assert columns[name] <= set(frame.columns) and len(frame) > 1, name
 
 
@@ -214,7 +216,7 @@ def test_smote_rows_never_reach_validation_or_test(champion: dict, workspace: Wo
     features = Path(cfg.paths.features)
     held = {p: pd.read_parquet(features / f"{p}.parquet") for p in ("valid", "test")}
     resample_stage(cfg, **QUIET)
-    out = pd.read_parquet(Path(cfg.paths.resample) / TRAIN_FILE)
+    out = Catalog(cfg.paths).resampled.read()
     train_ids = set(pd.read_parquet(features / "train.parquet")["SK_ID_CURR"])
     assert (out["SK_ID_CURR"] < 0).sum() > 0  # synthetic rows exist, with negative ids
     assert set(out.loc[out["SK_ID_CURR"] > 0, "SK_ID_CURR"]) <= train_ids

@@ -20,22 +20,22 @@ from omegaconf import OmegaConf
 from typer.testing import CliRunner
 
 from credit_scoring.cli.main import app
-from credit_scoring.config.schema import Config, compose, load_config
+from credit_scoring.config import Config, compose, load_config
 from credit_scoring.errors import InputDataError
-from credit_scoring.features.tables import features_stage
+from credit_scoring.features.rows import part_application_rows
 from credit_scoring.generator import GeneratorConfig, generate
 from credit_scoring.generator.core import generate_batches
-from credit_scoring.scoring.pipeline import part_application_rows
-from credit_scoring.data.ingest import ingest
-from credit_scoring.features.merge import merge
-from credit_scoring.config.modelling_loader import load_modelling_config
+from credit_scoring.io.catalog import Catalog
 from credit_scoring.monitoring.policy import EXIT_ACTION_REQUIRED
+from credit_scoring.stages.features import run as features_stage
+from credit_scoring.stages.ingest import run as ingest
+from credit_scoring.stages.merge import run as merge
 from credit_scoring.stages.monitor import METRICS_FILE, monitor, monitor_series, monitor_stage
-from credit_scoring.stages.register import register_stage
-from credit_scoring.modelling.resampling import resample_stage
-from credit_scoring.data.split import split_stage
+from credit_scoring.stages.register import run as register_stage
+from credit_scoring.stages.resample import run as resample_stage
+from credit_scoring.stages.split import run as split_stage
+from credit_scoring.stages.train import run as train_stage
 from credit_scoring.tracking.store import ENV_TRACKING_URI, use_tracking_uri
-from credit_scoring.stages.train import train_stage
 
 pytestmark = pytest.mark.integration
 
@@ -95,7 +95,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     previous = mlflow.get_tracking_uri()
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv(ENV_TRACKING_URI, raising=False)
-        mcfg = load_modelling_config(params)
+        mcfg = load_config(params)
         resample_stage(mcfg, **QUIET)
         run = train_stage(mcfg, **QUIET)
         register_stage(mcfg, **QUIET)
@@ -166,7 +166,7 @@ def _production_rows(workspace: Workspace) -> pd.DataFrame:
 def _held_out_rows(workspace: Workspace) -> pd.DataFrame:
     """Raw rows of the test split: the training population, never seen by the model (no drift at all)."""
     cfg = workspace.cfg
-    rows = part_application_rows(cfg.paths.ingest, cfg.paths.split, cfg.dataset, "test")
+    rows = part_application_rows(Catalog(cfg.paths), cfg.dataset, "test")
     return rows.drop(columns=[cfg.dataset.target])
 
 

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.reporting.eda import eda_stage
-from credit_scoring.features.tables import features_stage
-from credit_scoring.data.ingest import ingest
-from credit_scoring.features.merge import merge
-from credit_scoring.data.split import split_stage
+from credit_scoring.stages.eda import run as eda_stage
+from credit_scoring.stages.features import run as features_stage
+from credit_scoring.stages.ingest import run as ingest
+from credit_scoring.stages.merge import run as merge
+from credit_scoring.stages.split import run as split_stage
 
 pytestmark = pytest.mark.integration
 

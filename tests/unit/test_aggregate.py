@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from credit_scoring.config import Aggregation, Derived, DerivedOp, Sentinel, Subset, SubsetFilter
+from credit_scoring.errors import ConfigError
 from credit_scoring.features.aggregate import agg_name, aggregate_duckdb, level_column
 from credit_scoring.features.aggregate_pandas import aggregate_pandas
-from credit_scoring.config.schema import Aggregation, Derived, DerivedOp, Sentinel, Subset, SubsetFilter
 from credit_scoring.features.derived import derived_series, derived_sql
-from credit_scoring.errors import ConfigError
 
 
 def test_agg_name_and_level_column() -> None:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from credit_scoring.modelling.calibration import Calibrator
 from credit_scoring.config.modelling import CalibrationMethod
+from credit_scoring.modelling.calibration import Calibrator
 
 
 def distorted(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

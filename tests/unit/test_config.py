@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from credit_scoring.config.schema import AggFunc, ColumnType, EncodingMethod, compose_config, load_config
+from credit_scoring.config import AggFunc, ColumnType, EncodingMethod, compose_config, load_config
 from credit_scoring.errors import ConfigError
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from credit_scoring.config.modelling import CostConfig
 from credit_scoring.modelling.costs import (
     bayes_threshold,
     business_cost,
@@ -14,7 +15,6 @@ from credit_scoring.modelling.costs import (
     optimal_threshold,
     trivial_cost,
 )
-from credit_scoring.config.modelling import CostConfig
 
 COST = CostConfig(false_negative=10.0, false_positive=1.0)
 

@@ -7,11 +7,16 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from credit_scoring.config.schema import Derived, DerivedOp, SplitConfig, compose_config
-from credit_scoring.features.derived import apply_sentinels
-from credit_scoring.errors import ConfigError, InputDataError
-from credit_scoring.features.tables import CategoricalEncoder, application_features, join_side_features, side_rows
+from credit_scoring.config import Derived, DerivedOp, SplitConfig, compose_config
 from credit_scoring.data.split import make_split
+from credit_scoring.errors import ConfigError, InputDataError
+from credit_scoring.features.derived import apply_sentinels
+from credit_scoring.features.tables import (
+    CategoricalEncoder,
+    application_features,
+    join_side_features,
+    side_rows,
+)
 
 TRAIN = pd.DataFrame(
     {
@@ -79,7 +84,7 @@ def test_domain_features_and_sentinel_flag() -> None:
 
 
 def test_sentinels_without_flag() -> None:
-    from credit_scoring.config.schema import Sentinel
+    from credit_scoring.config import Sentinel
 
     out = apply_sentinels(pd.DataFrame({"D": [1.0, 365243.0]}), [Sentinel(column="D", value=365243)])
     assert out.columns.tolist() == ["D"] and np.isnan(out["D"][1])

@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from credit_scoring.config.schema import DEFAULT_CONF_DIR
-from credit_scoring.errors import ConfigError
-from credit_scoring.config.modelling_loader import compose_modelling_config, hydra_overrides
+from credit_scoring.config import DEFAULT_CONF_DIR, compose_config
 from credit_scoring.config.modelling import (
     EvaluationConfig,
     ModelConfig,
@@ -19,6 +17,7 @@ from credit_scoring.config.modelling import (
     ResamplingMethod,
     TuningConfig,
 )
+from credit_scoring.errors import ConfigError
 
 SCHEMAS = {
     "resampling": ResamplingConfig,
@@ -27,7 +26,6 @@ SCHEMAS = {
     "evaluation": EvaluationConfig,
     "registry": RegistryConfig,
 }
-FALLBACK = {"model": "lightgbm", "tuning": "hyperopt", "evaluation": "default", "registry": "default"}
 PATHS = [f"paths.{k}=/tmp/x/{k}" for k in ("resample", "train", "register", "oracle", "data_dvc")]
 
 
@@ -48,12 +46,12 @@ def test_required_options_exist() -> None:
 
 
 def test_composition_with_group_switches() -> None:
-    _, cfg = compose_modelling_config(["model=xgboost", "resampling=smote", *PATHS], FALLBACK)
+    cfg = compose_config(["model=xgboost", "resampling=smote", *PATHS])
     assert cfg.model.kind is ModelKind.xgboost and cfg.resampling.method is ResamplingMethod.smote
     assert cfg.evaluation.cost.false_negative == 10 and cfg.evaluation.cost.false_positive == 1
     space = cfg.model.search_space
     assert isinstance(space["max_depth"].low, float) and space["max_depth"].type.value == "int"
-    _, none = compose_modelling_config(["model=logreg", "resampling=none", "tuning=none", *PATHS], FALLBACK)
+    none = compose_config(["model=logreg", "resampling=none", "tuning=none", *PATHS])
     assert none.resampling.method is ResamplingMethod.none and none.tuning.max_evals == 0
 
 
@@ -69,12 +67,4 @@ def test_composition_with_group_switches() -> None:
 )
 def test_bad_settings_are_refused(override: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        compose_modelling_config(["model=lightgbm", *PATHS, override], FALLBACK)
-
-
-def test_overrides_append_groups_missing_from_the_defaults_list(tmp_path: Path) -> None:
-    (tmp_path / "config.yaml").write_text("defaults:\n  - model: default\n  - _self_\n")
-    out = hydra_overrides(
-        ["model=xgboost", "tuning=quick", "paths.train=/t"], {"registry": "default"}, tmp_path
-    )
-    assert out == ["model=xgboost", "+tuning=quick", "++paths.train=/t", "+registry=default"]
+        compose_config(["model=lightgbm", *PATHS, override])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from omegaconf import OmegaConf
 
-from credit_scoring.errors import ConfigError
 from credit_scoring.config.monitoring import MonitoringConfig
+from credit_scoring.errors import ConfigError
 
 
 def _yaml(repo_root):

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.monitoring.__main__ import main as monitor_main
 from credit_scoring.config.monitoring import PolicyConfig
+from credit_scoring.monitoring.__main__ import main as monitor_main
 from credit_scoring.monitoring.policy import EXIT_ACTION_REQUIRED, evaluate_policy, exit_code
 
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from credit_scoring.config.modelling import ResamplingConfig, ResamplingMethod
-from credit_scoring.modelling.resampling import IMPUTER_FILE, TRAIN_FILE, WEIGHT_COLUMN, resample, resample_stage
+from credit_scoring.modelling.resampling import WEIGHT_COLUMN, resample
+from credit_scoring.stages.resample import run as resample_stage
 
 ID, TARGET = "SK_ID_CURR", "TARGET"
 
@@ -75,8 +76,8 @@ def test_stage_reads_the_training_split_only(tmp_path: Path) -> None:
         resampling=config(ResamplingMethod.smote, 0.5),
     )
     report = resample_stage(cfg, log=lambda _m: None)
-    out = pd.read_parquet(tmp_path / "resample" / TRAIN_FILE)
-    assert (tmp_path / "resample" / IMPUTER_FILE).is_file()
+    out = pd.read_parquet(tmp_path / "resample" / "train.parquet")
+    assert (tmp_path / "resample" / "imputer.joblib").is_file()
     held_out = set(valid[ID]) | set(test[ID])
     assert not held_out & set(out[ID])
     assert set(out.loc[out[ID] >= 0, ID]) <= set(train[ID])

@@ -9,9 +9,15 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from credit_scoring.config.schema import ColumnsByType, TableConfig
+from credit_scoring.config import ColumnsByType, TableConfig
+from credit_scoring.data.tables import (
+    check_header,
+    count_orphans,
+    read_raw_csv,
+    validate_arrow,
+    validate_table,
+)
 from credit_scoring.errors import InputDataError
-from credit_scoring.data.tables import check_header, count_orphans, read_raw_csv, validate_arrow, validate_table
 
 TABLE = TableConfig(
     file="loans.csv",

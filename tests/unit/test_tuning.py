@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from credit_scoring.errors import ConfigError
 from credit_scoring.config.modelling import (
     CostConfig,
     Distribution,
@@ -16,6 +15,7 @@ from credit_scoring.config.modelling import (
     TuningConfig,
     TuningObjective,
 )
+from credit_scoring.errors import ConfigError
 from credit_scoring.modelling.tuning import cast_params, hyperopt_space, tune, validation_loss
 
 COST = CostConfig(false_negative=10.0, false_positive=1.0)

@@ -1,8 +1,4 @@
-"""Schemas of the modelling groups of conf/: resampling, model, tuning, evaluation, registry, and their paths.
-
-Standalone on purpose (no import of `credit_scoring.config.schema`), so that `config.Config` can use these classes
-in place of its placeholders without a circular import. Until then `credit_scoring.config.modelling_loader` validates
-params.yaml's modelling part with them (see docs/modelling_stages.md).
+"""Schemas of the modelling groups of conf/: resampling, model, tuning, evaluation, registry.
 
 Every group keeps the `name` of its option file. `options` (resampling, tuning) holds extra keyword arguments
 passed through to the library (imblearn sampler, hyperopt.fmin); an option file may leave it empty.
@@ -203,18 +199,3 @@ class RegistryConfig:
     log_datasets: bool = MISSING
     # distributions pinned at their installed version in the logged model
     pip_requirements: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ModellingPaths:
-    """Paths the modelling stages read and write (the `paths` block of conf/config.yaml)."""
-
-    ingest: str = MISSING
-    merge: str = MISSING
-    split: str = MISSING
-    features: str = MISSING
-    resample: str = MISSING
-    train: str = MISSING
-    register: str = MISSING
-    oracle: str = MISSING  # generator's oracle file; absent for real data (then skipped)
-    data_dvc: str = MISSING  # DVC record of the raw data, whose hash is logged with every run

@@ -1,27 +1,18 @@
-"""Stage `ingest`: raw CSVs -> validated, typed Parquet (one file per table) and a report.
-
-All files are checked for presence and header first (cheap), then parsed and validated one at a time, parents
-before children so that orphan foreign keys can be counted (and reported, never dropped). The output folder
-appears complete or not at all.
+"""Ingestion of the raw tables: the order they are read in (parents first), typing and validation of one
+table, its report. The stage itself (reading every file, writing the catalog) is `credit_scoring.stages.ingest`.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from credit_scoring.config.schema import Config, DatasetConfig
-from credit_scoring.errors import ConfigError, InputDataError
-from credit_scoring.io.atomic import atomic_dir, write_json, write_table
-from credit_scoring.data.tables import check_header, count_orphans, read_header, read_raw_csv, validate_arrow
-
-REPORT_FILE = "report.json"
+from credit_scoring.config import DatasetConfig
+from credit_scoring.data.tables import validate_arrow
+from credit_scoring.errors import ConfigError
 
 
 @dataclass
@@ -53,7 +44,7 @@ def table_order(ds: DatasetConfig) -> list[str]:
     return order
 
 
-def _parent_keys_needed(ds: DatasetConfig) -> dict[str, set[str]]:
+def parent_keys_needed(ds: DatasetConfig) -> dict[str, set[str]]:
     needed: dict[str, set[str]] = {}
     for table in ds.tables.values():
         for fk in table.references:
@@ -73,63 +64,7 @@ def prepare_table(name: str, frame: pa.Table, ds: DatasetConfig, file: str, exam
     return typed
 
 
-def ingest(cfg: Config, log=print) -> dict[str, Any]:
-    """Run the stage: read cfg.paths.raw, write cfg.paths.ingest/<table>.parquet + report.json."""
-    ds = cfg.dataset
-    raw_dir, out_dir = Path(cfg.paths.raw), Path(cfg.paths.ingest)
-    examples = ds.error_examples
-    order = table_order(ds)
-
-    problems = []
-    for name in order:  # cheap checks of every file before the long parsing
-        path = raw_dir / ds.tables[name].file
-        try:
-            check_header(read_header(path), ds.tables[name], path.name)
-        except InputDataError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise InputDataError("\n".join(problems))
-
-    needed = _parent_keys_needed(ds)
-    keys: dict[tuple[str, str], pa.Array] = {}
-    reports: dict[str, TableReport] = {}
-    with atomic_dir(out_dir) as staging:
-        for name in order:
-            start = time.perf_counter()
-            table = ds.tables[name]
-            path = raw_dir / table.file
-            raw = read_raw_csv(path, table, examples)
-            typed = prepare_table(name, raw.frame, ds, path.name, examples)
-            del raw
-            report = TableReport(
-                file=table.file,
-                rows=typed.num_rows,
-                columns=typed.num_columns,
-                extra_columns=[c for c in typed.column_names if c not in table.types],
-                missing_cells=sum(c.null_count for c in typed.columns),
-            )
-            for fk in table.references:
-                ref = fk.ref_column or fk.column
-                parent = pa.concat_arrays([keys[(p, ref)] for p in fk.tables])
-                rows, distinct = count_orphans(typed.column(fk.column), parent)
-                report.orphans[fk.column] = {"parents": list(fk.tables), "rows": rows, "distinct": distinct}
-            for col in needed.get(name, ()):
-                keys[(name, col)] = pc.drop_null(typed.column(col)).combine_chunks()
-            write_table(typed, staging / f"{name}.parquet")
-            del typed
-            report.seconds = round(time.perf_counter() - start, 3)
-            reports[name] = report
-            log(_describe(name, report))
-        summary = {
-            "dataset": ds.name,
-            "raw_dir": str(raw_dir),
-            "tables": {n: r.__dict__ for n, r in reports.items()},
-        }
-        write_json(summary, staging / REPORT_FILE)
-    return summary
-
-
-def _describe(name: str, r: TableReport) -> str:
+def describe(name: str, r: TableReport) -> str:
     parts = [f"{name}: {r.rows:,} rows x {r.columns} columns ({r.seconds:.1f} s)"]
     if r.extra_columns:
         parts.append(f"kept {len(r.extra_columns)} undeclared column(s): {', '.join(r.extra_columns)}")

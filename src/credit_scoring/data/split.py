@@ -1,4 +1,4 @@
-"""Stage `split`: train / validation / test drawn once from the train table (stratified, seeded).
+"""The split: train / validation / test drawn once from the train table (stratified, seeded).
 
 The production table is not split: it is the production set. Every later stage reads split.parquet
 (id -> part) instead of drawing again, so the parts never change when features or models do.
@@ -6,19 +6,15 @@ The production table is not split: it is the production set. Every later stage r
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from credit_scoring.config.schema import Config, SplitConfig
+from credit_scoring.config import SplitConfig
 from credit_scoring.errors import InputDataError
-from credit_scoring.io.atomic import atomic_dir, write_json, write_parquet
 
-SPLIT_FILE = "split.parquet"
-SUMMARY_FILE = "split.json"
 PARTS = ("train", "valid", "test")
 PART_COLUMN = "part"
 
@@ -53,23 +49,3 @@ def summarize(split: pd.DataFrame, target: pd.Series, cfg: SplitConfig) -> dict[
         mask = (split[PART_COLUMN] == name).to_numpy()
         parts[name] = {"rows": int(mask.sum()), "target_rate": round(float(y[mask].mean()), 6)}
     return {"seed": cfg.seed, "stratify": cfg.stratify, "parts": parts}
-
-
-def split_stage(cfg: Config, log=print) -> dict[str, Any]:
-    """Run the stage: the train table's ids and target -> cfg.paths.split/{split.parquet, split.json}."""
-    ds = cfg.dataset
-    src = Path(cfg.paths.ingest) / f"{ds.train_table}.parquet"
-    if not src.is_file():
-        raise InputDataError(f"{src}: not found (run the ingest stage first)")
-    frame = pd.read_parquet(src, columns=[ds.id, ds.target]).sort_values(ds.id, ignore_index=True)
-    split = make_split(frame[ds.id], frame[ds.target], cfg.split)
-    summary = summarize(split, frame[ds.target], cfg.split)
-    with atomic_dir(Path(cfg.paths.split)) as staging:
-        write_parquet(split, staging / SPLIT_FILE)
-        write_json(summary, staging / SUMMARY_FILE)
-    log(
-        ", ".join(
-            f"{k}: {v['rows']:,} rows ({v['target_rate']:.2%} positive)" for k, v in summary["parts"].items()
-        )
-    )
-    return summary

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from credit_scoring.config.schema import ColumnType, TableConfig
+from credit_scoring.config import ColumnType, TableConfig
 from credit_scoring.errors import InputDataError
 
 FLAG_VALUES: dict[str, int] = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "N": 0, "Y": 1}

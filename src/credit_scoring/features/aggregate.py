@@ -26,9 +26,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from credit_scoring.config.schema import AggFunc, Aggregation, SubsetFilter
-from credit_scoring.features.derived import derived_sql, literal, quote, sentinel_sql
+from credit_scoring.config import AggFunc, Aggregation, SubsetFilter
 from credit_scoring.errors import ConfigError
+from credit_scoring.features.derived import derived_sql, literal, quote, sentinel_sql
 
 COUNT_NAME = "COUNT"
 GROUP_SIZE = "__group_rows"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from credit_scoring.config import AggFunc, Aggregation, DatasetConfig, SubsetFilter
 from credit_scoring.features.aggregate import Levels, Output, categorical_columns, plan_block
-from credit_scoring.config.schema import AggFunc, Aggregation, DatasetConfig, SubsetFilter
 from credit_scoring.features.derived import apply_sentinels, check_derived, derived_series
 
 PANDAS_FUNCS = {f: f.name for f in AggFunc}

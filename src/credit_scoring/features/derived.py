@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from credit_scoring.config.schema import Derived, DerivedOp, Sentinel
+from credit_scoring.config import Derived, DerivedOp, Sentinel
 from credit_scoring.errors import ConfigError
 
 TWO_INPUT_OPS = (DerivedOp.ratio, DerivedOp.difference)

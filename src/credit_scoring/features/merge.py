@@ -1,4 +1,4 @@
-"""Stage `merge`: every side table aggregated to one row per id, joined into side_features.parquet.
+"""Merging the side tables: every aggregation block run in duckdb, the id-level blocks joined into one table.
 
 Blocks run in the order of `dataset.aggregations`. A block with `attach_to` (e.g. bureau_balance per
 SK_ID_BUREAU) is joined onto that table's rows (many_to_one, the rollup checked unique on its key) before
@@ -8,10 +8,9 @@ ids (each one_to_one, checked) and written sorted by id.
 
 from __future__ import annotations
 
-import json
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import numpy as np
@@ -19,23 +18,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from credit_scoring.config import DatasetConfig, RuntimeConfig
+from credit_scoring.errors import ConfigError
 from credit_scoring.features.aggregate import (
     Output,
     Vocabulary,
     aggregate_duckdb,
     assert_unique,
     describe,
-    vocabulary_from_json,
-    vocabulary_of,
-    vocabulary_to_json,
 )
-from credit_scoring.config.schema import Config, DatasetConfig
 from credit_scoring.features.derived import literal, quote
-from credit_scoring.errors import ConfigError, InputDataError
-from credit_scoring.io.atomic import atomic_dir, write_json, write_table
-
-SIDE_FEATURES_FILE = "side_features.parquet"
-REPORT_FILE = "report.json"
 
 
 def key_columns(ds: DatasetConfig, table: str) -> set[str]:
@@ -44,22 +36,25 @@ def key_columns(ds: DatasetConfig, table: str) -> set[str]:
     return {ds.id, *t.key, *(fk.column for fk in t.references)}
 
 
-def connect(cfg: Config) -> duckdb.DuckDBPyConnection:
+def side_table_names(ds: DatasetConfig) -> list[str]:
+    """The tables the aggregations read (their Parquet files are streamed by duckdb)."""
+    return list(dict.fromkeys(spec.table for spec in ds.aggregations))
+
+
+def connect(runtime: RuntimeConfig) -> duckdb.DuckDBPyConnection:
+    """A duckdb connection with the configured threads and memory limit."""
     con = duckdb.connect()
-    con.execute(f"SET threads = {int(cfg.runtime.threads)}")
-    con.execute(f"SET memory_limit = {literal(cfg.runtime.memory_limit)}")
+    con.execute(f"SET threads = {int(runtime.threads)}")
+    con.execute(f"SET memory_limit = {literal(runtime.memory_limit)}")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
     return con
 
 
 def _table_relation(
-    con: duckdb.DuckDBPyConnection, ingest_dir: Path, table: str, attached: list[tuple[str, str]]
+    con: duckdb.DuckDBPyConnection, path: Path, table: str, attached: list[tuple[str, str]]
 ) -> str:
     """The table as read from Parquet, with the rollups attached to it left-joined (many_to_one)."""
-    path = ingest_dir / f"{table}.parquet"
-    if not path.is_file():
-        raise InputDataError(f"{path}: not found (run the ingest stage first)")
     base = f"read_parquet({literal(str(path))})"
     if not attached:
         return base
@@ -103,14 +98,15 @@ def assemble(ds: DatasetConfig, blocks: list[pa.Table]) -> pa.Table:
 def run_aggregations(
     con: duckdb.DuckDBPyConnection,
     ds: DatasetConfig,
-    ingest_dir: Path,
+    tables: Mapping[str, Path],
     log=print,
     vocabulary: Vocabulary | None = None,
 ) -> tuple[list[pa.Table], dict[str, list[Output]]]:
     """Run every block; returns the id-level result tables (sorted by id) and each block's plan.
 
     vocabulary: the categorical levels to keep per block (a production batch reuses the training data's,
-    recorded in the merge stage's report), default learnt from the data.
+    recorded in the merge stage's report), default learnt from the data. tables: the Parquet file of each
+    table the aggregations read (`side_table_names`).
     """
     attached: dict[str, list[tuple[str, str]]] = {}
     finals: list[pa.Table] = []
@@ -118,8 +114,8 @@ def run_aggregations(
     names: dict[str, str] = {}
     for i, spec in enumerate(ds.aggregations):
         start = time.perf_counter()
-        source = _table_relation(con, ingest_dir, spec.table, attached.get(spec.table, []))
-        path = ingest_dir / f"{spec.table}.parquet"
+        path = Path(tables[spec.table])
+        source = _table_relation(con, path, spec.table, attached.get(spec.table, []))
 
         def read_columns(columns: list[str], path: Path = path) -> pa.Table:
             return pq.read_table(path, columns=columns)
@@ -141,45 +137,3 @@ def run_aggregations(
             finals.append(result)
         log(f"{spec.name}: {len(plan)} columns by {spec.by} ({time.perf_counter() - start:.1f} s)")
     return finals, plans
-
-
-def read_vocabulary(merge_dir: Path | str) -> Vocabulary:
-    """The categorical levels a merge run kept (its report.json), to aggregate a production batch alike."""
-    path = Path(merge_dir) / REPORT_FILE
-    if not path.is_file():
-        raise InputDataError(f"{path}: not found (run the merge stage first)")
-    levels = json.loads(path.read_text(encoding="utf-8")).get("levels")
-    if levels is None:
-        raise InputDataError(f"{path}: records no levels (written by an older merge stage: rerun it)")
-    return vocabulary_from_json(levels)
-
-
-def merge(cfg: Config, log=print, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
-    """Run the stage: cfg.paths.ingest -> cfg.paths.merge/side_features.parquet + report.json.
-
-    vocabulary: keep these categorical levels (see `read_vocabulary`) instead of learning them from the data.
-    """
-    ds = cfg.dataset
-    ingest_dir, out_dir = Path(cfg.paths.ingest), Path(cfg.paths.merge)
-    con = connect(cfg)
-    try:
-        finals, plans = run_aggregations(con, ds, ingest_dir, log, vocabulary)
-    finally:
-        con.close()
-    side = assemble(ds, finals)
-    del finals
-    report = {
-        "dataset": ds.name,
-        "rows": side.num_rows,
-        "features": side.num_columns - 1,
-        "blocks": {
-            name: {"columns": len(plan), "attached": spec.attach_to}
-            for (name, plan), spec in zip(plans.items(), ds.aggregations, strict=True)
-        },
-        "levels": vocabulary_to_json(vocabulary_of(plans)),
-    }
-    with atomic_dir(out_dir) as staging:
-        write_table(side, staging / SIDE_FEATURES_FILE)
-        write_json(report, staging / REPORT_FILE)
-    log(f"side features: {report['rows']:,} ids x {report['features']} features")
-    return report

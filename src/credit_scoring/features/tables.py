@@ -1,4 +1,4 @@
-"""Stage `features`: the modelling tables train / valid / test / production.
+"""The modelling tables train / valid / test / production: application features, side features, encoding.
 
 Per applicant: the application row, the dataset's sentinel flags and domain features (credit/income,
 annuity/income, payment rate, employed/age, EXT_SOURCE combinations for Home Credit), the merge stage's
@@ -17,16 +17,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from credit_scoring.features.aggregate import level_column
-from credit_scoring.config.schema import Config, DatasetConfig, FeaturesConfig
-from credit_scoring.features.derived import apply_sentinels, check_derived, derived_series
+from credit_scoring.config import DatasetConfig, FeaturesConfig
+from credit_scoring.data.split import PART_COLUMN, PARTS
 from credit_scoring.errors import ConfigError, InputDataError
-from credit_scoring.io.atomic import atomic_dir, write_json, write_table
-from credit_scoring.features.merge import SIDE_FEATURES_FILE
-from credit_scoring.data.split import PART_COLUMN, PARTS, SPLIT_FILE
+from credit_scoring.features.aggregate import level_column
+from credit_scoring.features.derived import apply_sentinels, check_derived, derived_series
 
 PRODUCTION = "production"
-REPORT_FILE = "features.json"
 UNSEEN_CODE = -1.0  # ordinal code of a level not kept at fit time
 SIDE_READ_COLUMNS = 64  # side-feature columns read at once (bounds the float64 copy held in memory)
 
@@ -247,43 +244,3 @@ def read_side_features(path: Path, id_col: str, float_dtype: str) -> dict[str, n
         for name in batch.column_names:
             out[name] = batch.column(name).to_numpy().astype(float_dtype)
     return out
-
-
-def features_stage(cfg: Config, log=print) -> dict[str, Any]:
-    """Run the stage: ingest + merge + split outputs -> cfg.paths.features/{train,valid,test,production}.parquet."""
-    ds = cfg.dataset
-    ingest_dir = Path(cfg.paths.ingest)
-    train_table = _read(ingest_dir / f"{ds.train_table}.parquet")
-    if ds.production_table is not None:
-        production = _read(ingest_dir / f"{ds.production_table}.parquet")
-    else:  # no production table: an empty one with the same columns
-        production = train_table.drop(columns=[ds.target]).iloc[0:0]
-    side = (
-        read_side_features(Path(cfg.paths.merge) / SIDE_FEATURES_FILE, ds.id, cfg.features.float_dtype)
-        if cfg.features.side_features
-        else None
-    )
-    split = _read(Path(cfg.paths.split) / SPLIT_FILE)
-    tables, encoder = build_features(train_table, production, side, split, ds, cfg.features)
-    del train_table, production, side
-    names = [c for c in tables["train"].column_names if c not in (ds.id, ds.target)]
-    report = {
-        "dataset": ds.name,
-        "features_config": cfg.features.name,
-        "n_features": len(names),
-        "rows": {k: v.num_rows for k, v in tables.items()},
-        "encoded_columns": {c: len(v) for c, v in encoder.levels_.items()},
-        "features": names,
-    }
-    with atomic_dir(Path(cfg.paths.features)) as staging:
-        for name in list(tables):
-            write_table(tables.pop(name), staging / f"{name}.parquet")
-        write_json(report, staging / REPORT_FILE)
-    log(f"{len(names)} features; " + ", ".join(f"{k}: {v:,} rows" for k, v in report["rows"].items()))
-    return report
-
-
-def _read(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputDataError(f"{path}: not found (run the earlier stages first)")
-    return pd.read_parquet(path)

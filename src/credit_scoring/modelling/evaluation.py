@@ -18,8 +18,14 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from credit_scoring.modelling.costs import bayes_threshold, business_cost, cost_at_thresholds, cost_ratio, decisions
 from credit_scoring.config.modelling import CostConfig
+from credit_scoring.modelling.costs import (
+    bayes_threshold,
+    business_cost,
+    cost_at_thresholds,
+    cost_ratio,
+    decisions,
+)
 
 FIGURE_INCHES = (6.0, 4.5)  # width, height of the curve figures
 FIGURE_DPI = 100

@@ -25,8 +25,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from credit_scoring.errors import ConfigError
 from credit_scoring.config.modelling import ModelConfig, ModelKind
+from credit_scoring.errors import ConfigError
 
 MATRIX_DTYPE = "float32"  # dtype of every feature matrix a model is fitted on and scores
 LOGREG_IMPUTER_PARAMS = ("add_indicator",)  # logreg params that configure its imputer, not the regression

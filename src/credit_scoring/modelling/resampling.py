@@ -1,4 +1,4 @@
-"""Stage `resample`: rebalancing of the training split only.
+"""Rebalancing of the training split only (stage `resample`).
 
 The stage reads `features/train.parquet` and nothing else: validation, test and production rows cannot
 reach it. Output (`paths.resample`): `train.parquet` (id, target, `sample_weight`, the features), an
@@ -13,10 +13,8 @@ imputer in front of the model, so that every later row is imputed exactly as the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 from imblearn.combine import SMOTETomek
@@ -25,13 +23,9 @@ from imblearn.pipeline import Pipeline as ImbPipeline
 from imblearn.under_sampling import RandomUnderSampler
 from sklearn.impute import SimpleImputer
 
-from credit_scoring.errors import ConfigError, InputDataError
-from credit_scoring.io.atomic import atomic_dir, write_json, write_parquet
 from credit_scoring.config.modelling import ResamplingConfig, ResamplingMethod
+from credit_scoring.errors import ConfigError, InputDataError
 
-TRAIN_FILE = "train.parquet"
-IMPUTER_FILE = "imputer.joblib"
-REPORT_FILE = "resample.json"
 WEIGHT_COLUMN = "sample_weight"
 IMPUTING_METHODS = (ResamplingMethod.smote, ResamplingMethod.adasyn, ResamplingMethod.smote_tomek)
 
@@ -161,25 +155,3 @@ def summary(
         "positive_weight": float(weights[after[target].to_numpy() == 1].max(initial=1.0)),
         "imputed": cfg.method in IMPUTING_METHODS,
     }
-
-
-def resample_stage(cfg: Any, log=print) -> dict[str, Any]:
-    """Run the stage: paths.features/train.parquet -> paths.resample/{train.parquet, imputer.joblib, resample.json}."""
-    ds = cfg.dataset
-    src = Path(cfg.paths.features) / TRAIN_FILE
-    if not src.is_file():
-        raise InputDataError(f"{src}: not found (run the features stage first)")
-    train = pd.read_parquet(src)
-    result = resample(train, ds.id, ds.target, cfg.resampling)
-    report = summary(train, result.frame, ds.id, ds.target, cfg.resampling)
-    with atomic_dir(Path(cfg.paths.resample)) as staging:
-        write_parquet(result.frame, staging / TRAIN_FILE)
-        if result.imputer is not None:
-            joblib.dump(result.imputer, staging / IMPUTER_FILE)
-        write_json(report, staging / REPORT_FILE)
-    b, a = report["before"], report["after"]
-    log(
-        f"{report['method']}: {b['rows']:,} rows ({b['positive_rate']:.2%} positive) -> {a['rows']:,} rows "
-        f"({a['positive_rate']:.2%} positive, {report['synthetic_rows']:,} synthetic)"
-    )
-    return report

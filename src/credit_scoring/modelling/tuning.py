@@ -20,8 +20,6 @@ from hyperopt import STATUS_OK, Trials, fmin, hp, rand, tpe
 from hyperopt.early_stop import no_progress_loss
 from sklearn.metrics import roc_auc_score
 
-from credit_scoring.modelling.costs import optimal_threshold
-from credit_scoring.errors import ConfigError
 from credit_scoring.config.modelling import (
     CostConfig,
     Distribution,
@@ -31,6 +29,8 @@ from credit_scoring.config.modelling import (
     TuningConfig,
     TuningObjective,
 )
+from credit_scoring.errors import ConfigError
+from credit_scoring.modelling.costs import optimal_threshold
 from credit_scoring.modelling.models import FittedModel, Trainer
 
 ALGORITHMS = {TuningAlgorithm.tpe: tpe.suggest, TuningAlgorithm.random: rand.suggest}

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from credit_scoring.io.atomic import atomic_path, write_text
 from credit_scoring.config.monitoring import EvidentlyConfig
+from credit_scoring.io.atomic import atomic_path, write_text
 from credit_scoring.monitoring.psi import is_categorical
 
 VALUE_DRIFT = "evidently:metric_v2:ValueDrift"

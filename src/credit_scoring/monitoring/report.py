@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from credit_scoring.io.atomic import write_text
 from credit_scoring.config.monitoring import MonitoringConfig
+from credit_scoring.io.atomic import write_text
 from credit_scoring.monitoring.evidently_report import EvidentlyResult
 from credit_scoring.monitoring.policy import PolicyVerdict
 from credit_scoring.monitoring.psi import FEATURE, SCORE, trace_to_raw

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from credit_scoring.io.atomic import write_text
 from credit_scoring.config.monitoring import MonitoringConfig
+from credit_scoring.io.atomic import write_text
 from credit_scoring.monitoring.psi import FEATURE, SCORE, ReferenceProfile, compare
 
 BAND_COLORS = {"stable": "#e8f5e9", "moderate": "#fff8e1", "significant": "#ffebee"}

@@ -8,8 +8,6 @@ correlations between them. Read from the train split only, so that nothing is le
 from __future__ import annotations
 
 import html
-import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,9 +17,7 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 from scipy.stats import rankdata
 
-from credit_scoring.config.schema import Config, EdaConfig
-from credit_scoring.errors import InputDataError
-from credit_scoring.io.atomic import write_text
+from credit_scoring.config import EdaConfig
 
 CLASS_COLORS = {0: "#2b8cbe", 1: "#e34a33"}
 CLIP_QUANTILES = (0.01, 0.99)  # histograms show the central 98% so that outliers do not squash them
@@ -257,26 +253,3 @@ def _page(title: str, sections: list[str]) -> str:
         f"<style>{style}</style><script type='text/javascript'>{get_plotlyjs()}</script></head>"
         f"<body><h1>{html.escape(title)}</h1>{''.join(sections)}</body></html>\n"
     )
-
-
-def eda_stage(cfg: Config, log=print) -> Path:
-    """Run the stage: features train split (+ ingest and split summaries) -> cfg.paths.eda_report."""
-    from credit_scoring.data.ingest import REPORT_FILE as INGEST_REPORT
-    from credit_scoring.data.split import SUMMARY_FILE
-
-    ds = cfg.dataset
-    train_path = Path(cfg.paths.features) / "train.parquet"
-    if not train_path.is_file():
-        raise InputDataError(f"{train_path}: not found (run the features stage first)")
-    train = pd.read_parquet(train_path)
-    ingest_report = _json(Path(cfg.paths.ingest) / INGEST_REPORT)
-    split_summary = _json(Path(cfg.paths.split) / SUMMARY_FILE)
-    page = build_report(train, cfg.eda, ds.id, ds.target, ds.name, ingest_report, split_summary)
-    out = Path(cfg.paths.eda_report)
-    write_text(page, out)
-    log(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
-    return out
-
-
-def _json(path: Path) -> dict[str, Any] | None:
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None

@@ -15,25 +15,21 @@ Steps, all fitted on the training split: typing of the application columns and t
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 
 import mlflow
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import SimpleImputer
 
-from credit_scoring.modelling.calibration import Calibrator
-from credit_scoring.config.schema import DatasetConfig, FeaturesConfig, TableConfig
-from credit_scoring.modelling.costs import decisions
-from credit_scoring.errors import InputDataError
-from credit_scoring.features.tables import application_features, encoder_from_config, join_side_features
-from credit_scoring.features.merge import SIDE_FEATURES_FILE
-from credit_scoring.modelling.models import MATRIX_DTYPE, FittedModel
+from credit_scoring.config import DatasetConfig, FeaturesConfig, TableConfig
 from credit_scoring.data.tables import validate_table
-from credit_scoring.data.split import PART_COLUMN, SPLIT_FILE
+from credit_scoring.errors import InputDataError
+from credit_scoring.features.tables import application_features, encoder_from_config
+from credit_scoring.modelling.calibration import Calibrator
+from credit_scoring.modelling.costs import decisions
+from credit_scoring.modelling.models import MATRIX_DTYPE, FittedModel
 
 PROBABILITY, DECISION, THRESHOLD = "probability", "decision", "threshold"
 INPUT_NAME = "scoring input"  # how validation errors name the input
@@ -171,64 +167,3 @@ class CreditScoringModel(mlflow.pyfunc.PythonModel):
         """Raw applicant rows -> probability, decision (1 = refuse), threshold (one row per input row)."""
         rows = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
         return self.pipeline.predict(rows).reset_index(drop=True)
-
-
-# ---- raw applicant rows from the stage outputs ---------------------------------------------------------------
-def _side_path(merge_dir: Path | str) -> Path:
-    path = Path(merge_dir) / SIDE_FEATURES_FILE
-    if not path.is_file():
-        raise InputDataError(f"{path}: not found (run the merge stage first)")
-    return path
-
-
-def side_feature_names(merge_dir: Path | str, features: FeaturesConfig, id_col: str) -> list[str]:
-    """Columns of the merge stage's side features, id excluded (read from the Parquet schema only)."""
-    if not features.side_features:
-        return []
-    return [c for c in pq.read_schema(_side_path(merge_dir)).names if c != id_col]
-
-
-def side_features_frame(
-    merge_dir: Path | str, features: FeaturesConfig, id_col: str, ids: np.ndarray | None = None
-) -> pd.DataFrame | None:
-    """The merge stage's side features, only the rows of `ids` when given (None when the features config
-    does not use side features)."""
-    if not features.side_features:
-        return None
-    filters = None if ids is None else [(id_col, "in", np.asarray(ids).tolist())]
-    return pd.read_parquet(_side_path(merge_dir), filters=filters)
-
-
-def applicant_rows(app: pd.DataFrame, side: pd.DataFrame | None, ds: DatasetConfig) -> pd.DataFrame:
-    """Raw applicant rows: application rows left-joined with their side features (the data stages' join)."""
-    return app.reset_index(drop=True) if side is None else join_side_features(app, side, ds.id)
-
-
-def part_application_rows(
-    ingest_dir: Path | str, split_dir: Path | str, ds: DatasetConfig, part: str
-) -> pd.DataFrame:
-    """Application rows (target included) of one part (train / valid / test) of the train table, by id."""
-    table_path = Path(ingest_dir) / f"{ds.train_table}.parquet"
-    split_path = Path(split_dir) / SPLIT_FILE
-    for path in (table_path, split_path):
-        if not path.is_file():
-            raise InputDataError(f"{path}: not found (run the ingest and split stages first)")
-    split = pd.read_parquet(split_path)
-    ids = split.loc[split[PART_COLUMN].astype(str) == part, ds.id]
-    app = pd.read_parquet(table_path)
-    return app.loc[app[ds.id].isin(ids)].sort_values(ds.id, ignore_index=True)
-
-
-def split_rows(
-    ingest_dir: Path | str,
-    split_dir: Path | str,
-    merge_dir: Path | str,
-    ds: DatasetConfig,
-    features: FeaturesConfig,
-    part: str,
-) -> pd.DataFrame:
-    """Raw applicant rows (target included) of one part of the train table: application rows joined with
-    their side features (only those rows of the side features are read)."""
-    app = part_application_rows(ingest_dir, split_dir, ds, part)
-    side = side_features_frame(merge_dir, features, ds.id, app[ds.id].to_numpy())
-    return applicant_rows(app, side, ds)

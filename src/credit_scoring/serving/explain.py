@@ -16,43 +16,20 @@ worded from their names (prefix of the side table, aggregation suffix, known abb
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from credit_scoring.config import ColumnType
 from credit_scoring.features.aggregate import level_column
-from credit_scoring.config.schema import ColumnType
 
 NUMERIC, FLAG, CATEGORY = "numeric", "flag", "category"
 RAISES, LOWERS, NO_EFFECT = "raises the risk", "lowers the risk", "does not change the risk"
 MISSING_TEXT, OTHER_LEVEL_TEXT = "missing", "another value"
 SMALL_BATCH = 256  # rows scored single-threaded by the booster (no OpenMP start-up for one client)
-
-
-# ---- configuration ------------------------------------------------------------------------------------------
-@dataclass
-class LabelSpec:
-    """How a field is named and shown: shown value = raw value / scale (-365.25: days before -> years)."""
-
-    label: str = ""
-    unit: str = ""
-    scale: float = 1.0
-    decimals: int | None = None
-
-
-@dataclass
-class PlainWordsConfig:
-    """Words of the reasons: labels of known fields and the pieces that name the others."""
-
-    labels: dict[str, LabelSpec] = field(default_factory=dict)
-    prefixes: dict[str, str] = field(default_factory=dict)  # BURO -> Credit bureau
-    suffixes: dict[str, str] = field(default_factory=dict)  # MEAN -> average
-    words: dict[str, str] = field(default_factory=dict)  # AMT -> amount ("" drops the word)
-    low_quantile: float = 0.25  # below: "low"
-    high_quantile: float = 0.75  # above: "high"
 
 
 class Labeller:

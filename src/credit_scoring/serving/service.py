@@ -35,21 +35,20 @@ import pandas as pd
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from credit_scoring.config.schema import PROJECT_ROOT, ColumnType, DatasetConfig
-from credit_scoring.modelling.costs import decisions
+from credit_scoring.config import PROJECT_ROOT, ColumnType, DatasetConfig
 from credit_scoring.errors import ConfigError, CreditScoringError, InputDataError
+from credit_scoring.modelling.costs import decisions
+from credit_scoring.modelling.models import MATRIX_DTYPE
 from credit_scoring.serving.explain import (
     CATEGORY,
     NUMERIC,
     SMALL_BATCH,
     ContributionExplainer,
     Labeller,
-    PlainWordsConfig,
     Reason,
     Reasoner,
     feature_groups,
 )
-from credit_scoring.modelling.models import MATRIX_DTYPE
 
 log = logging.getLogger(__name__)
 
@@ -60,73 +59,6 @@ GRANTED, REFUSED = "granted", "refused"
 REPAID, DEFAULTED = "repaid", "defaulted"
 PRODUCTION, KNOWN, NEW, WHAT_IF = "production", "known", "new", "what-if"
 MAX_LISTED = 10  # column names listed in one error message
-
-
-# ---- configuration ------------------------------------------------------------------------------------------
-@dataclass
-class AuthConfig:
-    """Names of the environment variables holding the user and the password (never their values)."""
-
-    user_env: str = "CREDIT_APP_USER"
-    password_env: str = "CREDIT_APP_PASSWORD"
-
-
-@dataclass
-class AppConfig:
-    """Settings of the relationship managers' app (conf/serving/app.yaml). Relative paths: project root."""
-
-    name: str = "app"
-    host: str = "127.0.0.1"
-    port: int = 7860
-    allow_public_without_auth: bool = False  # bind beyond loopback without authentication
-    auth: AuthConfig = field(default_factory=AuthConfig)
-    registry: str = (
-        "conf/registry/default.yaml"  # tracking URI, model name and alias (MLFLOW_TRACKING_URI wins)
-    )
-    ingest_dir: str = "artifacts/ingest"  # typed application tables (paths.ingest)
-    merge_dir: str = "artifacts/merge"  # side-table aggregates (paths.merge)
-    reload_seconds: float = 30.0  # how often the alias is checked (0: only on request)
-    reasons: int = 5  # reasons shown for one client
-    batch_reasons: int = 3  # reasons written per row of a batch
-    batch_max_rows: int = 50_000
-    max_upload: str = "50mb"
-    neighbours: int = 200  # similar clients (nearest known clients)
-    neighbour_features: int = 10  # most important numeric features spanning the neighbours' space
-    context_rows: int = 5_000  # known clients drawn for the distributions and the reasons' quantiles
-    importance_rows: int = 1_000  # known clients explained for the global importance
-    scatter_rows: int = 2_000  # points of the bivariate chart
-    chunk_rows: int = 2_000  # rows preprocessed at once when a champion is loaded
-    seed: int = 0
-    what_if_fields: list[str] = field(default_factory=list)  # application columns editable in the app
-    plain_words: PlainWordsConfig = field(default_factory=PlainWordsConfig)
-
-
-def load_app_config(path: Path | str = DEFAULT_APP_CONFIG, overrides: Sequence[str] = ()) -> AppConfig:
-    """conf/serving/app.yaml (plus dotlist overrides such as ``port=7861``) checked against `AppConfig`."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: app configuration not found")
-    try:
-        merged = OmegaConf.merge(
-            OmegaConf.structured(AppConfig), OmegaConf.load(path), OmegaConf.from_dotlist(list(overrides))
-        )
-        cfg = OmegaConf.to_object(merged)
-    except OmegaConfBaseException as exc:
-        raise ConfigError(f"{path}: invalid app configuration: {exc}".replace("\n", " | ")) from None
-    assert isinstance(cfg, AppConfig)
-    for name in (
-        "reasons",
-        "batch_reasons",
-        "neighbours",
-        "neighbour_features",
-        "context_rows",
-        "chunk_rows",
-    ):
-        if getattr(cfg, name) < 1:
-            raise ConfigError(f"{path}: {name} must be at least 1")
-    if cfg.reload_seconds < 0:
-        raise ConfigError(f"{path}: reload_seconds must be 0 (on request only) or more")
-    return cfg
 
 
 def project_path(path: str | Path) -> Path:

@@ -33,10 +33,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from credit_scoring.config.schema import Config
+from credit_scoring.config import Config
+from credit_scoring.config.monitoring import MonitoringConfig, PerformanceConfig
 from credit_scoring.errors import InputDataError
 from credit_scoring.io.atomic import atomic_dir, write_json
-from credit_scoring.config.monitoring import MonitoringConfig, PerformanceConfig
+from credit_scoring.io.catalog import Catalog
 from credit_scoring.monitoring.evidently_report import EvidentlyResult, run_evidently, top_features
 from credit_scoring.monitoring.fairness import fairness_report
 from credit_scoring.monitoring.mlflow_log import log_monitoring_run, monitoring_metrics
@@ -211,7 +212,7 @@ def _score_rows(cfg: Config, champion: Champion, rows: pd.DataFrame, name: str, 
 
 def file_population(cfg: Config, champion: Champion, path: Path) -> Population:
     """Raw application rows from a file; side features from the merge stage's output for the known ids."""
-    from credit_scoring.scoring.pipeline import applicant_rows, side_features_frame
+    from credit_scoring.features.rows import applicant_rows, side_features_frame
 
     ds = cfg.dataset
     app = read_rows(path)
@@ -229,7 +230,7 @@ def file_population(cfg: Config, champion: Champion, path: Path) -> Population:
         notes.append(f"{len(absent)} application column(s) absent from the file, taken as missing: {shown}")
     side_cols = [c for c in champion.pipeline.preprocessor.side_columns_ if c in app.columns]
     if champion.pipeline.preprocessor.side_columns_ and not side_cols:
-        side = side_features_frame(cfg.paths.merge, cfg.features, ds.id, app[ds.id].to_numpy())
+        side = side_features_frame(Catalog(cfg.paths), cfg.features, ds.id, app[ds.id].to_numpy())
         known = int(np.isin(app[ds.id].to_numpy(), side[ds.id].to_numpy()).sum()) if side is not None else 0
         notes.append(
             f"side features joined from {cfg.paths.merge} for {known:,} of {len(app):,} applicants "
@@ -268,9 +269,10 @@ def folder_population(
 
     vocabulary: those levels, when the caller already read them (default: read from the merge stage's report).
     """
-    from credit_scoring.scoring.pipeline import applicant_rows, side_features_frame
-    from credit_scoring.data.ingest import ingest
-    from credit_scoring.features.merge import merge, read_vocabulary
+    from credit_scoring.features.rows import applicant_rows, side_features_frame
+    from credit_scoring.stages.ingest import run as ingest
+    from credit_scoring.stages.merge import read_vocabulary
+    from credit_scoring.stages.merge import run as merge
 
     ds = cfg.dataset
     if not folder.is_dir():
@@ -290,10 +292,10 @@ def folder_population(
         )
         sub = dataclasses.replace(cfg, paths=paths, dataset=without_table(ds, ds.train_table))
         ingest(sub, log=log)
-        levels = vocabulary if vocabulary is not None else read_vocabulary(cfg.paths.merge)
+        levels = vocabulary if vocabulary is not None else read_vocabulary(Catalog(cfg.paths))
         merge(sub, log=log, vocabulary=levels)  # the training data's levels
         app = pd.read_parquet(work / "ingest" / f"{ds.production_table}.parquet")
-        side = side_features_frame(paths.merge, cfg.features, ds.id)
+        side = side_features_frame(Catalog(paths), cfg.features, ds.id)
         rows = applicant_rows(app, side, ds)
     return _score_rows(cfg, champion, rows, folder.name, str(folder))
 
@@ -444,7 +446,7 @@ def write_card(
 ) -> dict[str, Path]:
     """The model card: the champion, its data, test metrics (`reference`: `test_performance`) and calibration,
     results by group."""
-    from credit_scoring.tracking.store import dvc_data_hash
+    from credit_scoring.tracking.runs import dvc_data_hash
 
     mon, perf = cfg.monitoring, performance_config(cfg)
     run = {}
@@ -666,10 +668,10 @@ def monitor_series(
     test = feature_population(cfg, champion, "test", "test split")
     folders = batch_folders(series_dir)
     col = mon.report.score_column
-    from credit_scoring.features.merge import read_vocabulary
+    from credit_scoring.stages.merge import read_vocabulary
 
     reference = test_performance(cfg, champion, test)
-    vocabulary = read_vocabulary(cfg.paths.merge)
+    vocabulary = read_vocabulary(Catalog(cfg.paths))
     batches, per_batch = [], {}
     for folder in folders:
         pop = folder_population(cfg, champion, folder, vocabulary=vocabulary)
@@ -719,3 +721,10 @@ def monitor_series(
             f"  {name}: score PSI {entry['score_psi']:.4f}, {entry['drifted_features']} features drifted{extra}"
         )
     return {"out_dir": target, **doc}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python pipelines/monitor.py [--params FILE] [KEY=VALUE ...]``."""
+    from credit_scoring.stages.runner import run_main
+
+    return run_main("monitor", monitor_stage, argv)

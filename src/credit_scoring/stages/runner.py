@@ -1,8 +1,8 @@
-"""Running a stage from the command line: config from params.yaml (+ overrides), clean errors.
+"""The one runner of every stage: configuration from params.yaml (+ overrides), one log prefix, clean errors.
 
-``python pipelines/ingest.py [--params FILE] [key=value ...]``: the dotlist overrides (e.g.
+``python pipelines/<stage>.py [--params FILE] [KEY=VALUE ...]``: the dotlist overrides (e.g.
 ``paths.raw=/tmp/hc/raw``) are applied on top of params.yaml, for runs outside DVC (tests, benchmarks).
-A project error prints one message on stderr and exits 1, without a traceback.
+A project error prints one message on stderr and exits 1, without a traceback; a bad argument exits 2.
 """
 
 from __future__ import annotations
@@ -11,50 +11,51 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from credit_scoring.config.schema import DEFAULT_PARAMS_FILE, load_config
+import click
+import typer
+
+from credit_scoring.config import DEFAULT_PARAMS_FILE, load_config
 from credit_scoring.errors import CreditScoringError
 
 EXIT_ERROR = 1
+Log = Callable[[str], None]
 
 
-def parse_args(argv: Sequence[str]) -> tuple[Path, list[str]]:
-    """(params file, dotlist overrides) from ``[--params FILE] [key=value ...]``."""
-    params, overrides = DEFAULT_PARAMS_FILE, []
-    args = list(argv)
-    while args:
-        arg = args.pop(0)
-        if arg == "--params" and args:
-            params = Path(args.pop(0))
-        elif arg.startswith("--params="):
-            params = Path(arg.split("=", 1)[1])
-        elif "=" in arg and not arg.startswith("-"):
-            overrides.append(arg)
-        else:
-            raise SystemExit(f"usage: [--params FILE] [key=value ...]; unexpected argument {arg!r}")
-    return params, overrides
+def _command(name: str, stage: Callable[..., Any], failure_note: str | None) -> typer.Typer:
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+    @app.command(name=name, help=f"Run the `{name}` stage with params.yaml plus KEY=VALUE overrides.")
+    def command(
+        overrides: Annotated[
+            list[str] | None, typer.Argument(help="dotlist overrides, e.g. paths.raw=/tmp/raw")
+        ] = None,
+        params: Annotated[Path, typer.Option("--params", help="configuration file")] = DEFAULT_PARAMS_FILE,
+    ) -> int:
+        return execute(name, stage, params, list(overrides or []), failure_note)
+
+    return app
 
 
-def main(
-    name: str,
-    stage: Callable[..., Any],
-    argv: Sequence[str] | None = None,
-    loader: Callable[[Path, list[str]], Any] = load_config,
-    failure_note: str | None = "no output was written.",
+def execute(
+    name: str, stage: Callable[..., Any], params: Path, overrides: list[str], failure_note: str | None
 ) -> int:
-    """Run `stage(cfg, log=...)` with the configuration `loader` reads; returns the process exit code.
-
-    failure_note: a last line printed after a project error (None: nothing).
-    """
-    params, overrides = parse_args(sys.argv[1:] if argv is None else argv)
+    """Load the configuration and run `stage(cfg, log=...)`; the process exit code."""
+    bad = [o for o in overrides if "=" not in o or o.startswith("-")]
+    if bad:
+        print(
+            f"[{name}] usage: [--params FILE] [KEY=VALUE ...]; unexpected argument {bad[0]!r}",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
 
     def log(message: str) -> None:
         print(f"[{name}] {message}", flush=True)
 
     start = time.perf_counter()
     try:
-        cfg = loader(params, overrides)
+        cfg = load_config(params, overrides)
         stage(cfg, log=log)
     except CreditScoringError as exc:
         lines = str(exc).splitlines() or [type(exc).__name__]
@@ -66,3 +67,21 @@ def main(
         return EXIT_ERROR
     log(f"done in {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def run_main(
+    name: str,
+    stage: Callable[..., Any],
+    argv: Sequence[str] | None = None,
+    failure_note: str | None = "no output was written.",
+) -> int:
+    """Parse ``[--params FILE] [KEY=VALUE ...]`` (default: sys.argv) and run the stage; the exit code.
+
+    failure_note: a last line printed after a project error (None: nothing).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return int(_command(name, stage, failure_note)(args, prog_name=name, standalone_mode=False) or 0)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
