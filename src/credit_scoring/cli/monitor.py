@@ -1,9 +1,11 @@
 """`credit-scoring monitor` (drift, PSI and performance of a production population), `credit-scoring reports`
-(the auditors' index page).
+(the auditors' index page), and the standalone drift check of two files run by
+`python -m credit_scoring.monitoring` (:func:`drift_check`).
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +13,8 @@ import typer
 from rich.markup import escape
 
 from credit_scoring.cli.common import UsageProblem, console, err_console, fail
+
+DRIFT_CHECK_FAILED = 1  # exit code of a drift check on bad input or configuration
 
 
 def monitor(
@@ -134,3 +138,77 @@ def reports(
 
     path = write_index(folder)
     console.print(f"{len(list_reports(folder))} reports listed in {escape(str(path))}")
+
+
+def drift_check(
+    reference: Annotated[
+        Path,
+        typer.Argument(metavar="REFERENCE", help="The reference rows (Parquet or CSV).", show_default=False),
+    ],
+    current: Annotated[
+        Path,
+        typer.Argument(metavar="CURRENT", help="The production rows (Parquet or CSV).", show_default=False),
+    ],
+    score_column: Annotated[
+        str | None,
+        typer.Option("--score-column", help="The predicted probability column, if any.", show_default=False),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="The report folder.")] = Path("reports/drift"),
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="A monitoring YAML (default: built-in defaults).", show_default=False),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="A column to leave out (repeatable).", show_default=False),
+    ] = None,
+    fail_on_drift: Annotated[
+        bool, typer.Option("--fail-on-drift", help="Exit with code 3 when action is required.")
+    ] = False,
+) -> None:
+    """Drift check of one production batch against a reference, without the pipeline or the champion.
+
+    REFERENCE and CURRENT are Parquet or CSV files. Writes OUT/summary.json and OUT/report.html (PSI of every
+    common column, the policy verdict; no Evidently, no MLflow: those need the champion, see
+    `credit-scoring monitor`) and refreshes the index of OUT's parent folder.
+    Exit codes: 0 done, 1 bad input or configuration, 2 bad argument, 3 action required (--fail-on-drift).
+    """
+    from credit_scoring.config.monitoring import MonitoringConfig
+    from credit_scoring.errors import CreditScoringError
+    from credit_scoring.monitoring.policy import evaluate_policy, exit_code
+    from credit_scoring.monitoring.psi import bin_table, drift_table
+    from credit_scoring.monitoring.report import write_drift_report, write_index
+    from credit_scoring.stages.monitor import read_rows
+
+    try:
+        cfg = MonitoringConfig.from_yaml(config) if config else MonitoringConfig()
+        ref, cur = read_rows(reference), read_rows(current)
+        score = score_column
+        if score and (score not in ref.columns or score not in cur.columns):
+            raise CreditScoringError(f"score column {score!r} is not in both files")
+        skip = {*(exclude or []), *([score] if score else [])}
+        columns = [c for c in ref.columns if c in set(cur.columns) and c not in skip]
+        if not columns:
+            raise CreditScoringError("the two files have no column in common")
+        table = drift_table(ref, cur, columns, score_column=score, cfg=cfg)
+        verdict = evaluate_policy(table, cfg.policy)
+        meta = {
+            "reference": str(reference),
+            "reference_rows": len(ref),
+            "current": str(current),
+            "current_rows": len(cur),
+        }
+        bins = bin_table(ref, cur, score, cfg.psi) if score else None
+        paths = write_drift_report(out, table, verdict, cfg, metadata=meta, score_bins=bins)
+        write_index(out.parent)
+    except CreditScoringError as exc:
+        print(f"[monitor] FAILED: {exc}", file=sys.stderr)
+        raise typer.Exit(DRIFT_CHECK_FAILED) from None
+    drifted = int(table.loc[table["role"] == "feature", "drifted"].sum())
+    print(f"[monitor] {drifted} of {len(columns)} features drifted; {verdict.status}")
+    for reason in verdict.reasons:
+        print(f"[monitor]   - {reason}")
+    print(f"[monitor] wrote {paths['summary']} and {paths['html']}")
+    code = exit_code(verdict, fail_on_drift)
+    if code:
+        raise typer.Exit(code)
