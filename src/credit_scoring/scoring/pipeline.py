@@ -26,7 +26,8 @@ from sklearn.impute import SimpleImputer
 from credit_scoring.config import DatasetConfig, FeaturesConfig, TableConfig
 from credit_scoring.data.tables import validate_table
 from credit_scoring.errors import InputDataError
-from credit_scoring.features.tables import application_features, encoder_from_config
+from credit_scoring.features.encoding import encoder_from_config
+from credit_scoring.features.tables import application_features
 from credit_scoring.modelling.calibration import Calibrator
 from credit_scoring.modelling.costs import decisions
 from credit_scoring.modelling.models import MATRIX_DTYPE, FittedModel
