@@ -446,7 +446,7 @@ def write_card(
 ) -> dict[str, Path]:
     """The model card: the champion, its data, test metrics (`reference`: `test_performance`) and calibration,
     results by group."""
-    from credit_scoring.tracking.runs import dvc_data_hash
+    from credit_scoring.tracking.provenance import dvc_data_hash
 
     mon, perf = cfg.monitoring, performance_config(cfg)
     run = {}
