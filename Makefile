@@ -74,9 +74,10 @@ test: setup ## Run the whole test suite (unit + integration + slow) with pytest
 	fi; \
 	exit $$rc
 
-lint: ## Lint and check formatting (ruff check + ruff format --check)
+lint: ## Lint, check formatting and the layers contract (ruff check, ruff format --check, lint-imports)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
 
 format: ## Format the code and apply ruff's safe fixes
 	$(RUN) ruff check --fix .

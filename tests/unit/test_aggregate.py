@@ -9,9 +9,10 @@ import pytest
 
 from credit_scoring.config import Aggregation, Derived, DerivedOp, Sentinel, Subset, SubsetFilter
 from credit_scoring.errors import ConfigError
-from credit_scoring.features.aggregate import agg_name, aggregate_duckdb, level_column
+from credit_scoring.features.aggregate import aggregate_duckdb
 from credit_scoring.features.aggregate_pandas import aggregate_pandas
 from credit_scoring.features.derived import derived_series, derived_sql
+from credit_scoring.features.naming import agg_name, level_column
 
 
 def test_agg_name_and_level_column() -> None:

@@ -14,7 +14,6 @@ when `nan_as_category` and the column has any. Subsets aggregate only the rows m
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
@@ -29,11 +28,10 @@ import pyarrow.compute as pc
 from credit_scoring.config import AggFunc, Aggregation, SubsetFilter
 from credit_scoring.errors import ConfigError
 from credit_scoring.features.derived import derived_sql, literal, quote, sentinel_sql
+from credit_scoring.features.naming import SAFE, agg_name, level_column
 
 COUNT_NAME = "COUNT"
 GROUP_SIZE = "__group_rows"
-NULL_LEVEL = "nan"
-_SAFE = re.compile(r"[^0-9A-Za-z]+")
 
 SQL_FUNCS: dict[AggFunc, str] = {
     AggFunc.min: "MIN({c})",
@@ -48,17 +46,6 @@ SQL_FUNCS: dict[AggFunc, str] = {
     AggFunc.nunique: "COUNT(DISTINCT {c})",
 }
 COUNTS = (AggFunc.size, AggFunc.count, AggFunc.nunique)  # 0, not missing, for a group with no rows
-
-
-def agg_name(prefix: str, column: str, func: str) -> str:
-    """The one naming rule of aggregated columns: ``agg_name("BURO", "DAYS_CREDIT", "mean")`` -> BURO_DAYS_CREDIT_MEAN."""
-    return "_".join(part for part in (prefix, column, func.upper()) if part)
-
-
-def level_column(column: str, level: str | None) -> str:
-    """Name of the 0/1 indicator of one level (``None``: missing), e.g. CREDIT_TYPE_Car_loan."""
-    label = NULL_LEVEL if level is None else (_SAFE.sub("_", str(level)).strip("_") or "EMPTY")
-    return f"{column}_{label}"
 
 
 @dataclass(frozen=True)
@@ -376,7 +363,7 @@ def aggregate_duckdb(
 
 
 def _safe_name(name: str) -> str:
-    return _SAFE.sub("_", name)
+    return SAFE.sub("_", name)
 
 
 def assert_unique(con: duckdb.DuckDBPyConnection, relation: str, key: str, what: str) -> None:

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from credit_scoring.config import FeaturesConfig
 from credit_scoring.errors import ConfigError
-from credit_scoring.features.aggregate import level_column
+from credit_scoring.features.naming import level_column
 
 UNSEEN_CODE = -1.0  # ordinal code of a level not kept at fit time
 
