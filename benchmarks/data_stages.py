@@ -82,8 +82,8 @@ def child(measure: str, root: Path) -> dict:
             import pyarrow.parquet as pq
 
             from credit_scoring.features.aggregate import aggregate_duckdb
-            from credit_scoring.features.derived import literal
             from credit_scoring.features.merge import connect
+            from credit_scoring.features.sql import literal
 
             con = connect(cfg)
             result, plan = aggregate_duckdb(

@@ -27,8 +27,9 @@ import pyarrow.compute as pc
 
 from credit_scoring.config import AggFunc, Aggregation, SubsetFilter
 from credit_scoring.errors import ConfigError
-from credit_scoring.features.derived import derived_sql, literal, quote, sentinel_sql
+from credit_scoring.features.derived import derived_sql, sentinel_sql
 from credit_scoring.features.naming import SAFE, agg_name, level_column
+from credit_scoring.features.sql import literal, quote
 
 COUNT_NAME = "COUNT"
 GROUP_SIZE = "__group_rows"

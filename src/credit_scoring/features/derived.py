@@ -12,18 +12,9 @@ import pandas as pd
 
 from credit_scoring.config import Derived, DerivedOp, Sentinel
 from credit_scoring.errors import ConfigError
+from credit_scoring.features.sql import quote
 
 TWO_INPUT_OPS = (DerivedOp.ratio, DerivedOp.difference)
-
-
-def quote(identifier: str) -> str:
-    """A duckdb identifier, quoted."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    """A duckdb string literal."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def check_derived(d: Derived, available: list[str] | pd.Index, where: str) -> None:

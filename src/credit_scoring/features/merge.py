@@ -27,7 +27,7 @@ from credit_scoring.features.aggregate import (
     assert_unique,
     describe,
 )
-from credit_scoring.features.derived import literal, quote
+from credit_scoring.features.sql import literal, quote
 
 
 def key_columns(ds: DatasetConfig, table: str) -> set[str]:
