@@ -13,13 +13,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 
 from credit_scoring.config import DEFAULT_PARAMS_FILE, load_config
 from credit_scoring.errors import CreditScoringError
 
 EXIT_ERROR = 1
+EXIT_USAGE = 2  # a bad argument, as for typer's own usage errors
 Log = Callable[[str], None]
 
 
@@ -32,8 +32,8 @@ def _command(name: str, stage: Callable[..., Any], failure_note: str | None) -> 
             list[str] | None, typer.Argument(help="dotlist overrides, e.g. paths.raw=/tmp/raw")
         ] = None,
         params: Annotated[Path, typer.Option("--params", help="configuration file")] = DEFAULT_PARAMS_FILE,
-    ) -> int:
-        return execute(name, stage, params, list(overrides or []), failure_note)
+    ) -> None:
+        raise typer.Exit(execute(name, stage, params, list(overrides or []), failure_note))
 
     return app
 
@@ -48,7 +48,7 @@ def execute(
             f"[{name}] usage: [--params FILE] [KEY=VALUE ...]; unexpected argument {bad[0]!r}",
             file=sys.stderr,
         )
-        return EXIT_ERROR
+        return EXIT_USAGE
 
     def log(message: str) -> None:
         print(f"[{name}] {message}", flush=True)
@@ -81,7 +81,7 @@ def run_main(
     """
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        return int(_command(name, stage, failure_note)(args, prog_name=name, standalone_mode=False) or 0)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+        _command(name, stage, failure_note)(args, prog_name=name)
+    except SystemExit as done:  # typer ends with the command's code, 2 for a bad argument, 0 for --help
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else EXIT_ERROR)
+    return 0
