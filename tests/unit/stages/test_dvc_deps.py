@@ -42,7 +42,9 @@ def imported_modules(path: Path) -> set[str]:
             if node.module.split(".")[0] != PACKAGE:
                 continue
             found.add(node.module)
-            found.update(f"{node.module}.{a.name}" for a in node.names if module_file(f"{node.module}.{a.name}"))
+            found.update(
+                f"{node.module}.{a.name}" for a in node.names if module_file(f"{node.module}.{a.name}")
+            )
     return found
 
 

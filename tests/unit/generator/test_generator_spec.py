@@ -10,7 +10,7 @@ import pytest
 
 from credit_scoring.generator.spec import load_spec
 
-REAL_COLUMNS = Path(__file__).parents[1] / "data" / "home_credit_columns.csv"
+REAL_COLUMNS = Path(__file__).parents[2] / "data" / "home_credit_columns.csv"
 N = 200_000
 
 
