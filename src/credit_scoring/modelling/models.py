@@ -5,8 +5,16 @@ lightgbm.Dataset / xgboost.QuantileDMatrix) and then fitted once per Hyperopt tr
 parameters. Boosters train up to `max_rounds` rounds with early stopping on the validation split and are
 cut at their best round, so that predictions and SHAP values use the same trees.
 
-Every fitted model exposes `predict_score(X)`: the raw probability of default of float32 rows (a numpy
-matrix in the training column order; no pandas on the scoring path, a one-row call stays cheap).
+Every fitted model (`FittedModel`) scores float32 rows (a numpy matrix in the training column order; no
+pandas on the scoring path, a one-row call stays cheap) and explains them, whatever its kind:
+- `predict_score(X)`: the raw probability of default;
+- `contributions(X)`: each feature's exact SHAP contribution to the model's log-odds (TreeSHAP of the booster,
+  the linear SHAP values of the logistic regression, zeros for the dummy);
+- `global_importance(X, feature_names)`: mean |SHAP value| per feature (|standardised coefficient| for the
+  logistic regression, None for the dummy).
+Model-kind behaviour lives here only: a new model kind is one fitted-model class (and its trainer) below.
+Fitted models are pickled inside the logged pyfunc: their class names and attributes stay as they are (an
+already registered model must still load); behaviour is added as methods.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from credit_scoring.errors import ConfigError
 
 MATRIX_DTYPE = "float32"  # dtype of every feature matrix a model is fitted on and scores
 LOGREG_IMPUTER_PARAMS = ("add_indicator",)  # logreg params that configure its imputer, not the regression
+SMALL_BATCH = 256  # rows a booster scores single-threaded (no OpenMP start-up for one client)
 
 
 @dataclass(frozen=True)
@@ -48,11 +57,41 @@ class FittedModel(Protocol):
     kind: ModelKind
     rounds: int | None
 
-    def predict_score(self, X: np.ndarray) -> np.ndarray: ...
+    def predict_score(self, X: np.ndarray) -> np.ndarray:
+        """Raw probability of default of float32 rows."""
+        ...
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """(rows, features) float64 SHAP contributions to the log-odds; a row sums, with the model's base
+        value, to its log-odds (all zeros for a model that explains nothing)."""
+        ...
+
+    def global_importance(self, X: np.ndarray, feature_names: list[str]) -> pd.Series | None:
+        """Importance of each feature on rows X, largest first; None when the model has none."""
+        ...
+
+
+def _importance(values: np.ndarray, feature_names: list[str]) -> pd.Series:
+    return pd.Series(values, index=feature_names, name="importance").sort_values(ascending=False)
+
+
+def _tree_importance(booster: Any, X: np.ndarray, feature_names: list[str]) -> pd.Series:
+    """Mean |SHAP value| per feature of a booster on rows X (one shap.TreeExplainer)."""
+    import shap
+
+    explainer = shap.TreeExplainer(booster)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # shap's note on its LightGBM output format
+        values = np.asarray(explainer.shap_values(X))
+    if values.ndim == 3:  # (classes, rows, features) or (rows, features, classes)
+        values = values[-1] if values.shape[0] == 2 else values[..., -1]
+    return _importance(np.abs(values).mean(axis=0), feature_names)
 
 
 class LightGBMModel:
-    """A LightGBM booster cut at its best round."""
+    """A LightGBM booster cut at its best round. A small batch (`SMALL_BATCH` rows, one client) is scored
+    and explained single-threaded: the same trees and numbers (rows are independent), no OpenMP start-up
+    on busy cores."""
 
     kind = ModelKind.lightgbm
 
@@ -60,8 +99,21 @@ class LightGBMModel:
         self.booster = booster
         self.rounds = booster.current_iteration()
 
+    @staticmethod
+    def _threads(X: np.ndarray) -> dict[str, int]:
+        return {"num_threads": 1} if len(X) <= SMALL_BATCH else {}
+
     def predict_score(self, X: np.ndarray) -> np.ndarray:
-        return self.booster.predict(X)
+        return self.booster.predict(X, **self._threads(X))
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """The booster's own TreeSHAP (`pred_contrib`), base value column dropped."""
+        X = np.asarray(X, dtype=MATRIX_DTYPE)
+        out = self.booster.predict(X, pred_contrib=True, **self._threads(X))
+        return np.asarray(out, dtype="float64")[:, : X.shape[1]]
+
+    def global_importance(self, X: np.ndarray, feature_names: list[str]) -> pd.Series:
+        return _tree_importance(self.booster, X, feature_names)
 
 
 class XGBoostModel:
@@ -76,9 +128,19 @@ class XGBoostModel:
     def predict_score(self, X: np.ndarray) -> np.ndarray:
         return self.booster.inplace_predict(X)
 
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """The booster's own TreeSHAP (`pred_contribs`), bias column dropped."""
+        X = np.asarray(X, dtype=MATRIX_DTYPE)
+        out = self.booster.predict(xgb.DMatrix(X, missing=np.nan), pred_contribs=True)
+        return np.asarray(out, dtype="float64")[:, : X.shape[1]]
+
+    def global_importance(self, X: np.ndarray, feature_names: list[str]) -> pd.Series:
+        return _tree_importance(self.booster, X, feature_names)
+
 
 class SklearnModel:
-    """A fitted scikit-learn classifier (dummy, logistic regression pipeline)."""
+    """A fitted scikit-learn classifier: the dummy (class prior: no contributions, no importance) or the
+    logistic regression pipeline (impute -> scale -> model: linear SHAP values, |standardised coefficients|)."""
 
     rounds = None
 
@@ -86,8 +148,34 @@ class SklearnModel:
         self.kind = kind
         self.estimator = estimator
 
+    @property
+    def _linear(self) -> bool:
+        return self.kind is ModelKind.logreg
+
     def predict_score(self, X: np.ndarray) -> np.ndarray:
         return self.estimator.predict_proba(X)[:, 1]
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """Logistic regression: coefficient x standardised value (the exact linear SHAP values against the
+        training mean), each missing-value indicator's part added to its feature. Dummy: zeros."""
+        X = np.asarray(X, dtype=MATRIX_DTYPE)
+        n_features = X.shape[1]
+        if not self._linear:
+            return np.zeros(X.shape, dtype="float64")
+        steps = self.estimator.named_steps
+        imputer, scaler, logreg = steps["impute"], steps["scale"], steps["model"]
+        weighted = scaler.transform(imputer.transform(X)) * logreg.coef_[0][None, :]
+        out = np.array(weighted[:, :n_features], dtype="float64")
+        indicator = getattr(imputer, "indicator_", None)
+        for k, j in enumerate(np.asarray(indicator.features_) if indicator is not None else []):
+            out[:, j] += weighted[:, n_features + k]
+        return out
+
+    def global_importance(self, X: np.ndarray, feature_names: list[str]) -> pd.Series | None:
+        if not self._linear:
+            return None
+        coef = self.estimator.named_steps["model"].coef_[0][: len(feature_names)]
+        return _importance(np.abs(coef), feature_names)
 
 
 class Trainer(Protocol):
@@ -210,23 +298,3 @@ TRAINERS: dict[ModelKind, type] = {
 def make_trainer(cfg: ModelConfig, data: TrainingData, threads: int) -> Trainer:
     """The trainer of `cfg.kind`, its data prepared once."""
     return TRAINERS[cfg.kind](cfg, data, threads)
-
-
-def global_importance(model: FittedModel, X: np.ndarray, feature_names: list[str]) -> pd.Series | None:
-    """Mean |SHAP value| per feature on rows X (tree models, one TreeExplainer), |standardised coefficient|
-    for the logistic regression, None for the dummy. Sorted, largest first."""
-    if isinstance(model, (LightGBMModel, XGBoostModel)):
-        import shap
-
-        explainer = shap.TreeExplainer(model.booster)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # shap's note on its LightGBM output format
-            values = np.asarray(explainer.shap_values(X))
-        if values.ndim == 3:  # (classes, rows, features) or (rows, features, classes)
-            values = values[-1] if values.shape[0] == 2 else values[..., -1]
-        importance = np.abs(values).mean(axis=0)
-    elif isinstance(model, SklearnModel) and model.kind is ModelKind.logreg:
-        importance = np.abs(model.estimator.named_steps["model"].coef_[0][: len(feature_names)])
-    else:
-        return None
-    return pd.Series(importance, index=feature_names, name="importance").sort_values(ascending=False)

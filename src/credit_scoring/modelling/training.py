@@ -31,7 +31,6 @@ from credit_scoring.modelling.models import (
     MATRIX_DTYPE,
     FittedModel,
     TrainingData,
-    global_importance,
     make_trainer,
 )
 from credit_scoring.modelling.tuning import Trial, TuningResult, tune
@@ -140,7 +139,7 @@ def importance_of(cfg: Config, inputs: ModelInputs, model: FittedModel) -> pd.Se
     ev = cfg.evaluation
     rng = np.random.default_rng(ev.seed)
     rows = np.sort(rng.choice(len(inputs.test.y), size=min(ev.shap_rows, len(inputs.test.y)), replace=False))
-    return global_importance(model, inputs.test.X[rows], inputs.feature_names)
+    return model.global_importance(inputs.test.X[rows], inputs.feature_names)
 
 
 def flat_metrics(metrics: dict[str, Any]) -> dict[str, float]:

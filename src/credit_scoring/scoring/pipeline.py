@@ -124,6 +124,10 @@ class ScoringPipeline:
     def feature_names(self) -> list[str]:
         return self.preprocessor.feature_names_out_
 
+    def features_of_rows(self, rows: pd.DataFrame) -> np.ndarray:
+        """float32 feature rows (training column order, before imputation) of raw applicant rows."""
+        return self.preprocessor.transform_matrix(rows).astype(MATRIX_DTYPE, copy=False)
+
     def impute(self, X: np.ndarray) -> np.ndarray:
         """Rows imputed like the training rows (when the model was trained on imputed, resampled rows)."""
         return X if self.imputer is None else self.imputer.transform(X).astype(MATRIX_DTYPE)
@@ -133,8 +137,13 @@ class ScoringPipeline:
         return self.impute(features[self.feature_names].to_numpy(dtype=MATRIX_DTYPE, na_value=np.nan))
 
     def probability_of_matrix(self, X: np.ndarray) -> np.ndarray:
-        """Calibrated probability of default of prepared rows."""
+        """Calibrated probability of default of prepared rows (one row: the model's small-batch path)."""
         return self.calibrator.transform(self.model.predict_score(X))
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """SHAP contributions of prepared rows to the model's log-odds (the calibration is monotone: a
+        contribution that raises the log-odds raises the probability)."""
+        return self.model.contributions(X)
 
     def probability_of_features(self, features: pd.DataFrame) -> np.ndarray:
         """Calibrated probability of rows of the features stage's tables (in-process pipeline)."""
@@ -144,7 +153,7 @@ class ScoringPipeline:
         """probability, decision (1 = refuse) and threshold for raw applicant rows."""
         if len(rows) == 0:
             raise InputDataError(f"{INPUT_NAME}: no rows to score")
-        X = self.impute(self.preprocessor.transform_matrix(rows).astype(MATRIX_DTYPE, copy=False))
+        X = self.impute(self.features_of_rows(rows))
         p = self.probability_of_matrix(X)
         return pd.DataFrame(
             {
