@@ -90,7 +90,7 @@ ui: ## Open the MLflow UI on 127.0.0.1:5000 (runs in mlruns/)
 		--default-artifact-root ./mlruns/artifacts \
 		--host $(MLFLOW_HOST) --port $(MLFLOW_PORT) --workers 1
 
-app: ## Open the relationship managers' app over the champion (auth from env, see conf/serving/app.yaml; APP_ARGS="...")
+app: ## Open the relationship managers' app over the champion (auth from env, see conf/serving/default.yaml; APP_ARGS="serving.port=7861 ...")
 	$(RUN) python app/main.py $(APP_ARGS)
 
 reports: ## Serve reports/ read-only: index.html lists every report by date (drift, model card, EDA, series)

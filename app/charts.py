@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from credit_scoring.serving.explain import Reason
-from credit_scoring.serving.service import DEFAULTED, REPAID, ScoreResult
+from credit_scoring.serving.results import DEFAULTED, REPAID, ScoreResult
 
 # Okabe & Ito (2008), distinguishable with the common colour-vision deficiencies.
 BLUE = "#0072B2"  # granted, repaid, lowers the risk

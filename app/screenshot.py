@@ -9,12 +9,15 @@ through ``executable_path``. Used by the browser test and to refresh the README'
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -105,20 +108,34 @@ def capture(
     return PageCheck(decision_text, reasons_text, out, fits, titles)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:7860")
-    parser.add_argument("--client-id", required=True)
-    parser.add_argument("--out", type=Path, default=Path("docs/app.png"))
-    parser.add_argument("--user-env", default="CREDIT_APP_USER")
-    parser.add_argument("--password-env", default="CREDIT_APP_PASSWORD")
-    args = parser.parse_args(argv)
-    user, password = os.environ.get(args.user_env), os.environ.get(args.password_env)
-    check = capture(args.url, args.client_id, args.out, (user, password) if user and password else None)
+cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+@cli.command(help="Sign in to the running app, look a client up and save a screenshot.")
+def command(
+    client_id: Annotated[str, typer.Option("--client-id", help="the client looked up (SK_ID_CURR)")],
+    url: Annotated[str, typer.Option(help="the running app")] = "http://127.0.0.1:7860",
+    out: Annotated[Path, typer.Option(help="the screenshot (PNG)")] = Path("docs/app.png"),
+    user_env: Annotated[str, typer.Option(help="environment variable of the user")] = "CREDIT_APP_USER",
+    password_env: Annotated[
+        str, typer.Option(help="environment variable of the password")
+    ] = "CREDIT_APP_PASSWORD",
+) -> int:
+    user, password = os.environ.get(user_env), os.environ.get(password_env)
+    check = capture(url, client_id, out, (user, password) if user and password else None)
     print(
         f"{check.screenshot}: {check.decision.splitlines()[0]}; fits at 200 % zoom: {check.fits_at_200_percent}"
     )
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command on `argv` (default: the command line); the exit code (2: bad argument)."""
+    try:
+        return int(cli(argv, prog_name="app/screenshot.py", standalone_mode=False) or 0)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
 
 
 if __name__ == "__main__":

@@ -14,12 +14,12 @@
   Targets: p50 under 150 ms with one client, no errors with ten. For reference, the same endpoint over
   plain HTTP (the server's share of a round trip).
 
-It serves the champion of the configured MLflow store (MLFLOW_TRACKING_URI, else conf/registry) on the
-configured stage outputs, like the app:
+It serves the champion of the configured MLflow store (MLFLOW_TRACKING_URI, else registry.tracking_uri) on the
+configured stage outputs (params.yaml plus KEY=VALUE overrides), like the app:
 
     uv run python benchmarks/app.py                               # 30 s per load, the project's champion
     uv run python benchmarks/app.py --seconds 10 --clients 10 20
-    MLFLOW_TRACKING_URI=sqlite:////tmp/x/mlflow.db uv run python benchmarks/app.py ingest_dir=/tmp/x/ingest
+    MLFLOW_TRACKING_URI=sqlite:////tmp/x/mlflow.db uv run python benchmarks/app.py paths.ingest=/tmp/x/ingest
 
 Results are printed as a Markdown table and written to benchmarks/out/app.json and app.md.
 """
@@ -62,9 +62,10 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
 
 def in_process(overrides: list[str], calls: int, seed: int) -> tuple[dict, list[int]]:
     """Latency of score + reasons for one client inside the process (the service built once)."""
-    from credit_scoring.serving.service import ScoringService, load_app_config
+    from credit_scoring.config import DEFAULT_PARAMS_FILE, load_config
+    from credit_scoring.serving.service import ScoringService
 
-    cfg = load_app_config(overrides=[*overrides, "reload_seconds=0"])
+    cfg = load_config(ROOT / DEFAULT_PARAMS_FILE, [*overrides, "serving.reload_seconds=0"])
     start = time.perf_counter()
     service = ScoringService(cfg)
     load_seconds = time.perf_counter() - start
@@ -112,9 +113,9 @@ def start_app(overrides: list[str], log: Path) -> tuple[subprocess.Popen, str, t
         sys.executable,
         str(ROOT / "app" / "main.py"),
         *overrides,
-        "host=127.0.0.1",
-        f"port={port}",
-        "reload_seconds=0",
+        "serving.host=127.0.0.1",
+        f"serving.port={port}",
+        "serving.reload_seconds=0",
     ]
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -351,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-requests", type=int, default=100_000, help="bound on requests per client and load")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true", help="print the JSON result instead of the table")
-    ap.add_argument("overrides", nargs="*", help="app configuration overrides (key=value)")
+    ap.add_argument("overrides", nargs="*", help="configuration overrides (KEY=VALUE, e.g. paths.ingest=...)")
     args, _ignored = ap.parse_known_args(argv)  # `make bench` passes the data benchmarks' options too
     overrides = [o for o in args.overrides if "=" in o]
 

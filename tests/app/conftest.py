@@ -1,9 +1,11 @@
 """Fixtures of the app tests: a real champion on a tiny generated dataset, and the app running on it.
 
+`params_file` is conf/ composed as params.yaml is (so the tests follow conf/, not a stale params.yaml).
 `champion` runs the real stages (generate -> ingest -> merge -> split -> features -> resample -> train ->
 register, LightGBM, no tuning) in a subprocess into a temporary folder with its own MLflow store, once per
-session. `app_server` starts `python app/main.py` on a free loopback port with authentication from the
-environment, against that store and those stage outputs, and stops it at the end.
+session. `app_server` starts `python app/main.py --params <params_file> paths.ingest=... paths.merge=...` on
+a free loopback port with authentication and the store (MLFLOW_TRACKING_URI) from the environment, and stops
+it at the end.
 """
 
 from __future__ import annotations
@@ -65,6 +67,18 @@ for stage in (resample_stage, train_stage, register_stage):
 """
 
 
+@pytest.fixture(scope="session")
+def params_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """conf/ composed and written like params.yaml (what `python pipelines/params.py` writes)."""
+    from omegaconf import OmegaConf
+
+    from credit_scoring.config import compose
+
+    path = tmp_path_factory.mktemp("params") / "params.yaml"
+    OmegaConf.save(compose(), path)
+    return path
+
+
 @dataclass(frozen=True)
 class ChampionData:
     """A tiny dataset's stage outputs and the MLflow store holding its champion."""
@@ -110,19 +124,21 @@ class RunningApp:
 
 
 def start_app(
-    champion: ChampionData, log: Path, env_extra: dict[str, str], *overrides: str
+    champion: ChampionData, params: Path, log: Path, env_extra: dict[str, str], *overrides: str
 ) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {**os.environ, "MLFLOW_TRACKING_URI": champion.tracking_uri, **env_extra}
     args = [
         sys.executable,
         "app/main.py",
-        f"port={port}",
-        f"ingest_dir={champion.ingest}",
-        f"merge_dir={champion.merge}",
-        "context_rows=500",
-        "importance_rows=200",
-        "neighbours=50",
+        "--params",
+        str(params),
+        f"serving.port={port}",
+        f"paths.ingest={champion.ingest}",
+        f"paths.merge={champion.merge}",
+        "serving.context_rows=500",
+        "serving.importance_rows=200",
+        "serving.neighbours=50",
         *overrides,
     ]
     with log.open("w") as out:
@@ -159,12 +175,14 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_server(champion: ChampionData, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+def app_server(
+    champion: ChampionData, params_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningApp]:
     """The app on a free loopback port, user and password from the environment (random per session)."""
     auth = ("manager", secrets.token_urlsafe(12))
     log = tmp_path_factory.mktemp("app_server") / "app.log"
     env = {"CREDIT_APP_USER": auth[0], "CREDIT_APP_PASSWORD": auth[1]}
-    proc, port = start_app(champion, log, env, "reload_seconds=2")
+    proc, port = start_app(champion, params_file, log, env, "serving.reload_seconds=2")
     try:
         url = wait_until_up(proc, port, log)
         yield RunningApp(url, auth, log, champion)

@@ -1,32 +1,41 @@
-"""Unit tests of the plain-words reasons (credit_scoring.serving.explain): labels, grouping, wording, SHAP values."""
+"""Unit tests of the plain-words reasons (credit_scoring.serving.explain): labels, grouping, wording.
+
+The SHAP contributions they word are the models' own (tests/unit/modelling/test_models.py)."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.config import ColumnType
-from credit_scoring.features.tables import CategoricalEncoder
+from credit_scoring.config import ColumnType, compose_config
+from credit_scoring.config.serving import LabelSpec, PlainWordsConfig, ServingConfig
+from credit_scoring.features.encoding import CategoricalEncoder
 from credit_scoring.serving.explain import (
     CATEGORY,
     FLAG,
     LOWERS,
     NUMERIC,
     RAISES,
-    ContributionExplainer,
     Labeller,
-    LabelSpec,
-    PlainWordsConfig,
     Reasoner,
     feature_groups,
 )
-from credit_scoring.serving.service import load_app_config
+
+
+@pytest.fixture(scope="module")
+def serving() -> ServingConfig:
+    """The `serving` settings of conf/ (the YAML is their one definition)."""
+    return compose_config().serving
 
 
 @pytest.fixture
-def words() -> PlainWordsConfig:
-    return PlainWordsConfig(
+def words(serving: ServingConfig) -> PlainWordsConfig:
+    """The configured quantiles, with a few labels and words of the test's own."""
+    return dataclasses.replace(
+        serving.plain_words,
         labels={
             "EXT_SOURCE_3": LabelSpec(label="External score 3"),
             "DAYS_BIRTH": LabelSpec(label="Age", unit="years", scale=-365.25, decimals=1),
@@ -105,63 +114,8 @@ def test_reasons_are_worded_and_ordered(words: PlainWordsConfig) -> None:
     assert importance["importance"].iloc[0] == pytest.approx(0.9)
 
 
-def test_lightgbm_contributions_sum_to_the_log_odds() -> None:
-    import lightgbm as lgb
-
-    from credit_scoring.modelling.models import LightGBMModel
-
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(400, 5)).astype("float32")
-    X[rng.random(X.shape) < 0.1] = np.nan
-    y = (np.nan_to_num(X[:, 0]) + rng.normal(size=400) > 0.5).astype(int)
-    booster = lgb.train({"objective": "binary", "verbosity": -1, "num_leaves": 4}, lgb.Dataset(X, y), 20)
-    explainer = ContributionExplainer(LightGBMModel(booster))
-    contrib = explainer.contributions(X[:3])
-    full = booster.predict(X[:3], pred_contrib=True)
-    raw = booster.predict(X[:3], raw_score=True)
-    assert contrib.shape == (3, 5)
-    np.testing.assert_allclose(contrib.sum(axis=1) + full[:, -1], raw, atol=1e-6)
-
-
-def test_logreg_contributions_sum_to_the_log_odds() -> None:
-    from sklearn.impute import SimpleImputer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    from credit_scoring.config.modelling import ModelKind
-    from credit_scoring.modelling.models import SklearnModel
-
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(300, 4)).astype("float32")
-    X[rng.random(X.shape) < 0.2] = np.nan
-    y = (np.nan_to_num(X[:, 1]) > 0).astype(int)
-    est = Pipeline(
-        [
-            ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
-            ("scale", StandardScaler()),
-            ("model", LogisticRegression()),
-        ]
-    ).fit(X, y)
-    explainer = ContributionExplainer(SklearnModel(ModelKind.logreg, est))
-    contrib = explainer.contributions(X[:5])
-    assert contrib.shape == (5, 4)
-    np.testing.assert_allclose(
-        contrib.sum(axis=1) + est.named_steps["model"].intercept_[0], est.decision_function(X[:5]), atol=1e-6
-    )
-
-
-def test_dummy_model_has_no_contributions() -> None:
-    class Dummy:
-        kind = "dummy"
-
-    explainer = ContributionExplainer(Dummy())
-    assert not explainer.available
-    assert not explainer.contributions(np.ones((2, 3))).any()
-
-
-def test_the_app_configuration_labels_load() -> None:
-    cfg = load_app_config()
+def test_the_app_configuration_labels_load(serving: ServingConfig) -> None:
+    cfg = serving
     lab = Labeller(cfg.plain_words)
     assert lab.label("EXT_SOURCE_3") == "External score 3"
     assert lab.label("INSTAL_DPD_MEAN") == "Instalments: average days past due"

@@ -220,7 +220,11 @@ def test_access_needs_the_password_and_reads_no_other_file(app_server, client, r
         Client(app_server.url, auth=(app_server.auth[0], "wrong"), verbose=False)
     assert httpx.get(f"{app_server.url}/config").status_code in (401, 403)
     signed_in = httpx.Client(cookies=client.cookies)
-    for path in (repo_root / "params.yaml", repo_root / "conf" / "serving" / "app.yaml", Path("/etc/passwd")):
+    for path in (
+        repo_root / "params.yaml",
+        repo_root / "conf" / "serving" / "default.yaml",
+        Path("/etc/passwd"),
+    ):
         response = signed_in.get(f"{app_server.url}/gradio_api/file={path}")
         assert response.status_code in (403, 404), path
     smuggled = {"path": str(repo_root / "params.yaml"), "meta": {"_type": "gradio.FileData"}}

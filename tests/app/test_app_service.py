@@ -12,24 +12,29 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def service(champion, tmp_path_factory) -> Iterator:
+def service(champion, params_file) -> Iterator:
+    """The service of the pipeline's configuration: the store, the clients and the app settings all come
+    from `registry.*`, `paths.*` and `serving.*` overrides (MLFLOW_TRACKING_URI unset)."""
     import mlflow
 
-    from credit_scoring.serving.service import ScoringService, load_app_config
+    from credit_scoring.config import load_config
+    from credit_scoring.serving.service import ScoringService
     from credit_scoring.tracking.store import use_tracking_uri
 
     before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
     mp = pytest.MonkeyPatch()
-    mp.setenv("MLFLOW_TRACKING_URI", champion.tracking_uri)
-    cfg = load_app_config(
-        overrides=[
-            f"ingest_dir={champion.ingest}",
-            f"merge_dir={champion.merge}",
-            "reload_seconds=0",
-            "context_rows=300",
-            "importance_rows=100",
-            "neighbours=20",
-        ]
+    mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+    cfg = load_config(
+        params_file,
+        [
+            f"registry.tracking_uri={champion.tracking_uri}",
+            f"paths.ingest={champion.ingest}",
+            f"paths.merge={champion.merge}",
+            "serving.reload_seconds=0",
+            "serving.context_rows=300",
+            "serving.importance_rows=100",
+            "serving.neighbours=20",
+        ],
     )
     try:
         yield ScoringService(cfg)
@@ -37,6 +42,13 @@ def service(champion, tmp_path_factory) -> Iterator:
         mp.undo()
         use_tracking_uri(before[0])
         mlflow.set_registry_uri(before[1])
+
+
+def test_the_pipeline_configuration_reaches_the_service(service, champion) -> None:
+    assert service.tracking_uri == champion.tracking_uri == service.champion.card.tracking_uri
+    assert service.catalog.folder("ingest") == champion.ingest
+    assert service.catalog.folder("merge") == champion.merge
+    assert (service.serving.neighbours, service.champion.card.alias) == (20, "champion")
 
 
 def test_every_client_scores_like_the_pyfunc(service) -> None:

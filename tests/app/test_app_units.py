@@ -5,19 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from credit_scoring.config import ColumnType
+from credit_scoring.config import ColumnType, compose_config, load_config
+from credit_scoring.config.serving import AuthConfig
 from credit_scoring.errors import ConfigError, InputDataError
+from credit_scoring.serving.access import check_binding, credentials_from_env, is_loopback
 from credit_scoring.serving.explain import LOWERS, RAISES, Reason
-from credit_scoring.serving.service import (
-    AuthConfig,
-    ScoreResult,
-    check_binding,
-    credentials_from_env,
-    is_loopback,
-    load_app_config,
-    parse_client_id,
-    parse_value,
-)
+from credit_scoring.serving.requests import parse_client_id, parse_value
+from credit_scoring.serving.results import ScoreResult
 
 
 @pytest.mark.parametrize(
@@ -80,19 +74,28 @@ def test_credentials_come_from_the_environment_only() -> None:
     assert credentials_from_env(auth, {"U": "rm", "P": "secret"}) == ("rm", "secret")
     with pytest.raises(ConfigError, match="P is empty"):
         credentials_from_env(auth, {"U": "rm"})
-    cfg_text = load_app_config().auth
-    assert cfg_text.user_env and cfg_text.password_env  # names only: the YAML holds no secret
+    names = compose_config().serving.auth
+    assert names.user_env and names.password_env  # names only: the YAML holds no secret
 
 
-def test_app_configuration_overrides_and_errors(tmp_path) -> None:
-    cfg = load_app_config(overrides=["port=7999", "reasons=3"])
-    assert (cfg.port, cfg.reasons, cfg.host) == (7999, 3, "127.0.0.1")
-    with pytest.raises(ConfigError, match="invalid app configuration"):
-        load_app_config(overrides=["no_such_key=1"])
-    with pytest.raises(ConfigError, match="reasons must be at least 1"):
-        load_app_config(overrides=["reasons=0"])
+def test_app_configuration_overrides_and_errors(params_file, tmp_path) -> None:
+    cfg = load_config(params_file, ["serving.port=7999", "serving.reasons=3", "registry.alias=challenger"])
+    assert (cfg.serving.port, cfg.serving.reasons, cfg.serving.host) == (7999, 3, "127.0.0.1")
+    assert cfg.registry.alias == "challenger"
+    with pytest.raises(ConfigError, match="invalid configuration"):
+        load_config(params_file, ["serving.no_such_key=1"])
+    with pytest.raises(ConfigError, match="serving.reasons must be at least 1"):
+        load_config(params_file, ["serving.reasons=0"])
     with pytest.raises(ConfigError, match="not found"):
-        load_app_config(tmp_path / "missing.yaml")
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_relative_paths_are_taken_from_the_project_root(tmp_path) -> None:
+    from credit_scoring.serving.service import project_paths
+
+    paths = project_paths(compose_config([f"paths.merge={tmp_path}"]).paths, root=tmp_path / "project")
+    assert paths.ingest == str(tmp_path / "project" / "artifacts" / "ingest")
+    assert paths.merge == str(tmp_path)  # absolute: as given
 
 
 def _result(refused: bool) -> ScoreResult:
@@ -170,7 +173,7 @@ def test_every_chart_has_a_title_and_words_beside_colours() -> None:
 
 
 def test_decision_text_never_relies_on_colour() -> None:
-    from app.main import decision_markdown, reasons_markdown
+    from app.texts import decision_markdown, reasons_markdown
 
     text = decision_markdown(_result(True))
     assert "REFUSED" in text and "probability of default is 23.0%" in text
@@ -178,10 +181,21 @@ def test_decision_text_never_relies_on_colour() -> None:
     assert "1. External score 3 is low (0.21): raises the risk" in reasons_markdown(_result(True))
 
 
-def test_public_binding_without_auth_is_refused_at_start(monkeypatch, capsys) -> None:
+def test_public_binding_without_auth_is_refused_at_start(params_file, monkeypatch, capsys) -> None:
     from app.main import main
 
     monkeypatch.delenv("CREDIT_APP_USER", raising=False)
     monkeypatch.delenv("CREDIT_APP_PASSWORD", raising=False)
-    assert main(["host=0.0.0.0"]) == 2
+    assert main(["--params", str(params_file), "serving.host=0.0.0.0"]) == 2
     assert "refusing to bind 0.0.0.0 without authentication" in capsys.readouterr().err
+
+
+def test_bad_arguments_and_configuration_stop_the_app_at_start(params_file, tmp_path, capsys) -> None:
+    from app.main import main
+
+    assert main(["--params", str(params_file), "port"]) == 2  # not KEY=VALUE
+    assert "unexpected argument 'port'" in capsys.readouterr().err
+    assert main(["--params", str(params_file), "serving.no_such_key=1"]) == 2
+    assert "invalid configuration" in capsys.readouterr().err
+    assert main(["--params", str(tmp_path / "missing.yaml")]) == 2
+    assert "missing.yaml not found" in capsys.readouterr().err

@@ -1,16 +1,15 @@
 """Plain-words reasons of a score: SHAP contributions grouped by the client's own fields.
 
 The champion's model scores the feature matrix the inference preprocessing builds (application columns,
-domain features, side-table aggregates, one-hot indicators). `ContributionExplainer` gives each feature's
-exact SHAP contribution to the model's log-odds (TreeSHAP of the booster for LightGBM / XGBoost, the exact
-linear SHAP values for the logistic regression); it is built once per champion version and scores numpy
-rows (no pandas on the per-client path). `Reasoner` sums the indicators of one categorical field into
-that field ("Income type is Working"), qualifies numbers against the clients' own distribution
-("External score 3 is low (0.21)") and words the direction ("raises the risk"). Calibration is monotone,
-so a contribution that raises the log-odds raises the calibrated probability too.
+domain features, side-table aggregates, one-hot indicators) and gives each feature's exact SHAP contribution
+to its log-odds (`FittedModel.contributions`, whatever the model kind). `Reasoner`, built once per champion
+version, sums the indicators of one categorical field into that field ("Income type is Working"), qualifies
+numbers against the clients' own distribution ("External score 3 is low (0.21)") and words the direction
+("raises the risk"). Calibration is monotone, so a contribution that raises the log-odds raises the
+calibrated probability too.
 
-Labels: `PlainWordsConfig.labels` names the common fields (conf/serving/app.yaml); other features are
-worded from their names (prefix of the side table, aggregation suffix, known abbreviations).
+Labels: `PlainWordsConfig.labels` names the common fields (the `serving.plain_words` settings); other
+features are worded from their names (prefix of the side table, aggregation suffix, known abbreviations).
 """
 
 from __future__ import annotations
@@ -24,12 +23,12 @@ import pandas as pd
 from scipy import sparse
 
 from credit_scoring.config import ColumnType
-from credit_scoring.features.aggregate import level_column
+from credit_scoring.config.serving import LabelSpec, PlainWordsConfig
+from credit_scoring.features.naming import level_column
 
 NUMERIC, FLAG, CATEGORY = "numeric", "flag", "category"
 RAISES, LOWERS, NO_EFFECT = "raises the risk", "lowers the risk", "does not change the risk"
 MISSING_TEXT, OTHER_LEVEL_TEXT = "missing", "another value"
-SMALL_BATCH = 256  # rows scored single-threaded by the booster (no OpenMP start-up for one client)
 
 
 class Labeller:
@@ -95,59 +94,6 @@ def format_number(value: float, decimals: int | None = None) -> str:
         magnitude = abs(value)
         decimals = 0 if magnitude >= 1000 or float(value).is_integer() else (1 if magnitude >= 10 else 2)
     return f"{value:,.{decimals}f}"
-
-
-# ---- contributions ------------------------------------------------------------------------------------------
-class ContributionExplainer:
-    """Exact SHAP contributions to the model's log-odds of prepared rows (float32, training column order).
-
-    Built once per champion version. LightGBM: the booster's own TreeSHAP (`pred_contrib`), single-threaded
-    for small batches; XGBoost: `pred_contribs`; logistic regression: coefficient x standardised value (the
-    linear SHAP values against the training mean, missing-value indicators added to their feature); other
-    models (the dummy): no contributions (`available` is False, zeros).
-    """
-
-    def __init__(self, model: Any) -> None:
-        self.model = model
-        self.kind = _model_kind(model)
-        self.available = self.kind in ("lightgbm", "xgboost", "logreg")
-        if self.kind == "logreg":
-            self._linear_setup(model.estimator)
-
-    def _linear_setup(self, estimator: Any) -> None:
-        steps = estimator.named_steps
-        self._imputer, self._scaler, self._logreg = steps["impute"], steps["scale"], steps["model"]
-        indicator = getattr(self._imputer, "indicator_", None)
-        self._indicator_features = (
-            np.asarray(indicator.features_) if indicator is not None else np.array([], int)
-        )
-
-    def contributions(self, X: np.ndarray) -> np.ndarray:
-        """(rows, features) contributions; each row sums (plus the base value) to the model's log-odds."""
-        X = np.asarray(X, dtype="float32")
-        n_features = X.shape[1]
-        if self.kind == "lightgbm":
-            threads = {"num_threads": 1} if len(X) <= SMALL_BATCH else {}
-            out = self.model.booster.predict(X, pred_contrib=True, **threads)
-            return np.asarray(out, dtype="float64")[:, :n_features]
-        if self.kind == "xgboost":
-            import xgboost as xgb
-
-            out = self.model.booster.predict(xgb.DMatrix(X, missing=np.nan), pred_contribs=True)
-            return np.asarray(out, dtype="float64")[:, :n_features]
-        if self.kind == "logreg":
-            z = self._scaler.transform(self._imputer.transform(X))
-            weighted = z * self._logreg.coef_[0][None, :]
-            out = np.array(weighted[:, :n_features], dtype="float64")
-            for k, j in enumerate(self._indicator_features):
-                out[:, j] += weighted[:, n_features + k]
-            return out
-        return np.zeros(X.shape, dtype="float64")
-
-
-def _model_kind(model: Any) -> str:
-    kind = getattr(model, "kind", None)
-    return str(getattr(kind, "value", kind or "unknown"))
 
 
 # ---- grouping and wording -----------------------------------------------------------------------------------
