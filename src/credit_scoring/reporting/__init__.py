@@ -1,1 +1,1 @@
-"""TODO reporting."""
+"""Reports people read: the shared HTML shell (`html`: page, style, figures, tables) and the EDA report (`eda`)."""

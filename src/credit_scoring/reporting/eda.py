@@ -3,6 +3,7 @@
 Sections: the data at a glance (tables, rows, undeclared columns, orphan keys), target balance, missing
 values, the most informative features (univariate ROC AUC) with their distributions by target, and the
 correlations between them. Read from the train split only, so that nothing is learnt from valid/test.
+The page, its figures and tables are the shared shell of `credit_scoring.reporting.html`.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 from scipy.stats import rankdata
 
 from credit_scoring.config import EdaConfig
+from credit_scoring.reporting.html import figure, page, table
 
 CLASS_COLORS = {0: "#2b8cbe", 1: "#e34a33"}
 CLIP_QUANTILES = (0.01, 0.99)  # histograms show the central 98% so that outliers do not squash them
@@ -41,11 +42,6 @@ def univariate_auc(X: pd.DataFrame, y: np.ndarray, min_coverage: float) -> pd.Da
         rows.append({"feature": col, "auc": auc, "strength": abs(auc - 0.5), "coverage": coverage})
     out = pd.DataFrame(rows, columns=["feature", "auc", "strength", "coverage"])
     return out.sort_values(["strength", "feature"], ascending=[False, True], ignore_index=True)
-
-
-def _fig_html(fig: go.Figure) -> str:
-    fig.update_layout(template="plotly_white", margin={"l": 60, "r": 20, "t": 50, "b": 50})
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
 
 
 def target_figure(y: pd.Series) -> go.Figure:
@@ -140,15 +136,6 @@ def correlation_figure(X: pd.DataFrame, y: pd.Series, features: list[str], targe
     return fig
 
 
-def _table(frame: pd.DataFrame) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-        for row in frame.itertuples(index=False)
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def build_report(
     train: pd.DataFrame,
     cfg: EdaConfig,
@@ -188,7 +175,7 @@ def build_report(
                     "rows whose parent is missing (kept)": f"{orphans:,}",
                 }
             )
-        sections.append("<h3>Input tables</h3>" + _table(pd.DataFrame(rows)))
+        sections.append("<h3>Input tables</h3>" + table(pd.DataFrame(rows)))
     if split_summary:
         parts = pd.DataFrame(
             [
@@ -196,13 +183,13 @@ def build_report(
                 for k, v in split_summary["parts"].items()
             ]
         )
-        sections.append("<h3>Train / validation / test</h3>" + _table(parts))
+        sections.append("<h3>Train / validation / test</h3>" + table(parts))
 
     sections.append(
         "<h2>2. How many applicants defaulted?</h2>"
         f"<p>{rate:.2%} of the applicants in the training part defaulted. A model that always answered "
         "'repays' would be right most of the time and useless: this imbalance is why the project measures "
-        "models with ROC AUC and precision/recall rather than accuracy.</p>" + _fig_html(target_figure(y))
+        "models with ROC AUC and precision/recall rather than accuracy.</p>" + figure(target_figure(y))
     )
     fig, share = missing_figure(X, cfg.missing_top)
     complete = int((share == 0).sum())
@@ -211,10 +198,10 @@ def build_report(
         f"<p>{complete:,} of {len(share):,} features are always filled in. A missing value is not an error: "
         "many applicants simply have no credit bureau record, no previous application or no card, so the "
         "features summarising those tables are empty for them. The models used here handle missing values "
-        "directly.</p>" + (_fig_html(fig) if fig is not None else "<p>No feature has missing values.</p>")
+        "directly.</p>" + (figure(fig) if fig is not None else "<p>No feature has missing values.</p>")
     )
     if top:
-        table = ranking.head(cfg.top_features).assign(
+        shown = ranking.head(cfg.top_features).assign(
             auc=lambda d: d["auc"].map("{:.3f}".format),
             strength=lambda d: d["strength"].map("{:.3f}".format),
             coverage=lambda d: d["coverage"].map("{:.0%}".format),
@@ -227,29 +214,15 @@ def build_report(
             "<p>Each feature is scored on its own by ROC AUC: 0.5 means it says nothing about default, "
             "1.0 (or 0.0) that it separates defaulters perfectly. <i>strength</i> is the distance from 0.5; "
             "<i>coverage</i> the share of applicants for whom the feature is known.</p>"
-            + _table(table[["feature", "auc", "strength", "coverage", "direction"]])
+            + table(shown[["feature", "auc", "strength", "coverage", "direction"]])
             + "<p>The curves compare the two groups: where the red curve (defaulted) sits away from the blue "
             "one (repaid), the feature helps tell them apart.</p>"
-            + _fig_html(distributions_figure(X, y.to_numpy(), top, cfg.histogram_bins))
+            + figure(distributions_figure(X, y.to_numpy(), top, cfg.histogram_bins))
         )
     if len(corr_feats) >= 2:
         sections.append(
             "<h2>5. Correlations</h2><p>Features that move together (dark red or dark blue) carry much the "
             "same information. The last row and column show each feature against the target.</p>"
-            + _fig_html(correlation_figure(X, y, corr_feats, target))
+            + figure(correlation_figure(X, y, corr_feats, target))
         )
-    return _page(f"Exploratory data analysis - {dataset}", sections)
-
-
-def _page(title: str, sections: list[str]) -> str:
-    style = (
-        "body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1200px;margin:2em auto;"
-        "padding:0 1em;color:#222;line-height:1.5}h1{border-bottom:2px solid #ddd}h2{margin-top:2em}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:4px 10px;text-align:left}"
-        "th{background:#f4f4f4}"
-    )
-    return (
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{style}</style><script type='text/javascript'>{get_plotlyjs()}</script></head>"
-        f"<body><h1>{html.escape(title)}</h1>{''.join(sections)}</body></html>\n"
-    )
+    return page(f"Exploratory data analysis - {dataset}", "".join(sections), plotly=True)
