@@ -86,11 +86,11 @@ else:
     source = "synthetic"
 data_mb = (ref.memory_usage(deep=True).sum() + cur.memory_usage(deep=True).sum()) / 2**20
 
-from credit_scoring.config.monitoring import MonitoringConfig
-cfg = MonitoringConfig()
+from credit_scoring.config.monitoring import load_monitoring
+cfg = load_monitoring()
 rng = np.random.default_rng(3)
 if what == "psi":
-    from credit_scoring.monitoring.psi import drift_table
+    from credit_scoring.monitoring.drift import drift_table
     ref["score"] = rng.beta(1, 10, len(ref)).astype(np.float32)
     cur["score"] = rng.beta(1.1, 10, len(cur)).astype(np.float32)
     start = time.perf_counter()

@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from credit_scoring.config.monitoring import MonitoringConfig
+from credit_scoring.config.monitoring import load_monitoring
+from credit_scoring.monitoring.drift import drift_table
 from credit_scoring.monitoring.policy import evaluate_policy
-from credit_scoring.monitoring.psi import drift_table
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -42,11 +42,12 @@ def test_manifest_columns_are_flagged_and_others_are_not(default_dataset: Path) 
     drifted = set(manifest["drifted_columns"])
     assert drifted and drifted <= set(columns)
 
-    table = drift_table(train, test, columns, cfg=MonitoringConfig())
+    cfg = load_monitoring()
+    table = drift_table(train, test, columns, cfg=cfg)
     flagged = set(table.index[table["drifted"]])
     hit_rate = len(flagged & drifted) / len(drifted)
     false_rate = len(flagged - drifted) / (len(columns) - len(drifted))
     assert hit_rate >= 0.9, f"flagged {sorted(flagged & drifted)} of {sorted(drifted)}"
     assert false_rate < 0.1, f"undrifted columns flagged: {sorted(flagged - drifted)}"
     # the verdict: 6 of ~120 columns is under the 20% share, and there is no score here
-    assert not evaluate_policy(table).action_required
+    assert not evaluate_policy(table, cfg.policy).action_required

@@ -30,7 +30,8 @@ from credit_scoring.monitoring.policy import EXIT_ACTION_REQUIRED
 from credit_scoring.stages.features import run as features_stage
 from credit_scoring.stages.ingest import run as ingest
 from credit_scoring.stages.merge import run as merge
-from credit_scoring.stages.monitor import METRICS_FILE, monitor, monitor_series, monitor_stage
+from credit_scoring.stages.monitor import monitor, monitor_series
+from credit_scoring.stages.monitor import run as monitor_stage
 from credit_scoring.stages.register import run as register_stage
 from credit_scoring.stages.resample import run as resample_stage
 from credit_scoring.stages.split import run as split_stage
@@ -138,7 +139,7 @@ def test_stage_writes_the_summary_reports_card_and_metrics(workspace: Workspace,
         assert section in card
     assert "Demographic parity difference" in card and "Equal opportunity difference" in card
     assert (workspace.reports / "model_card.html").is_file()
-    metrics = json.loads((workspace.root / "artifacts" / "monitor" / METRICS_FILE).read_text())
+    metrics = json.loads((workspace.root / "artifacts" / "monitor" / "metrics.json").read_text())
     assert metrics["features"] == summary["counts"]["features"]
     index = (workspace.reports / "index.html").read_text()
     assert "drift/report.html" in index and "model_card.html" in index

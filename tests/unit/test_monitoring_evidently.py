@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.config.monitoring import EvidentlyConfig
+from credit_scoring.config.monitoring import load_monitoring
 from credit_scoring.monitoring.evidently_report import parse_snapshot, run_evidently, top_features
 
 
@@ -50,7 +51,7 @@ def test_evidently_flags_the_shifted_column_on_a_tiny_frame(tmp_path) -> None:
     })  # fmt: skip
     cur = ref.copy()
     cur["shifted"] = cur["shifted"] + 1.0
-    res = run_evidently(ref, cur, list(ref.columns), EvidentlyConfig(max_rows=800),
+    res = run_evidently(ref, cur, list(ref.columns), replace(load_monitoring().evidently, max_rows=800),
                         tmp_path / "ev.html", tmp_path / "ev.json")  # fmt: skip
     assert res.columns["drifted"].to_dict() == {"shifted": True, "same": False, "other": False, "cat": False,
                                                 "score": False}  # fmt: skip

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.config.monitoring import FairnessConfig
+from credit_scoring.config.monitoring import load_monitoring
 from credit_scoring.monitoring.fairness import (
     DAYS_PER_YEAR,
     age_band_labels,
@@ -14,6 +16,8 @@ from credit_scoring.monitoring.fairness import (
     fairness_report,
     group_table,
 )
+
+FAIRNESS = load_monitoring().fairness  # conf/monitoring/default.yaml
 
 
 def _case():
@@ -27,7 +31,7 @@ def _case():
 
 def test_group_metrics_and_gaps_by_hand() -> None:
     frame, y, p = _case()
-    cfg = FairnessConfig(group_columns=["CODE_GENDER"], max_gap=0.1, min_group_size=1)
+    cfg = replace(FAIRNESS, group_columns=["CODE_GENDER"], max_gap=0.1, min_group_size=1)
     out = fairness_report(frame, p, y, threshold=0.5, cfg=cfg)
     g = out["groups"]["CODE_GENDER"]
     table = pd.DataFrame(g["table"]).set_index("group")
@@ -43,11 +47,11 @@ def test_group_metrics_and_gaps_by_hand() -> None:
 
 def test_no_warning_within_the_bound_and_small_groups_left_out() -> None:
     frame, y, p = _case()
-    relaxed = fairness_report(frame, p, y, 0.5, FairnessConfig(group_columns=["CODE_GENDER"], max_gap=0.6,
+    relaxed = fairness_report(frame, p, y, 0.5, replace(FAIRNESS, group_columns=["CODE_GENDER"], max_gap=0.6,
                                                               min_group_size=1))  # fmt: skip
     assert relaxed["warnings"] == []
     strict_size = fairness_report(
-        frame, p, y, 0.5, FairnessConfig(group_columns=["CODE_GENDER"], min_group_size=5)
+        frame, p, y, 0.5, replace(FAIRNESS, group_columns=["CODE_GENDER"], min_group_size=5)
     )
     g = strict_size["groups"]["CODE_GENDER"]
     assert g["demographic_parity_difference"] is None and sorted(g["excluded_groups"]) == ["F", "M"]
@@ -56,7 +60,7 @@ def test_no_warning_within_the_bound_and_small_groups_left_out() -> None:
 def test_without_labels_only_approval_rates() -> None:
     frame, _, p = _case()
     out = fairness_report(
-        frame, p, None, 0.5, FairnessConfig(group_columns=["CODE_GENDER"], min_group_size=1)
+        frame, p, None, 0.5, replace(FAIRNESS, group_columns=["CODE_GENDER"], min_group_size=1)
     )
     g = out["groups"]["CODE_GENDER"]
     assert g["demographic_parity_difference"] == pytest.approx(0.25)
@@ -74,7 +78,7 @@ def test_age_bands_from_days_birth() -> None:
 def test_age_band_column_is_computed_and_ordered() -> None:
     frame = pd.DataFrame({"DAYS_BIRTH": -np.array([60, 22, 40, 41]) * DAYS_PER_YEAR})
     out = fairness_report(frame, np.array([0.1, 0.9, 0.2, 0.7]), np.array([0, 1, 0, 1]), 0.5,
-                          FairnessConfig(group_columns=["AGE_BAND", "CODE_GENDER"], min_group_size=1))  # fmt: skip
+                          replace(FAIRNESS, group_columns=["AGE_BAND", "CODE_GENDER"], min_group_size=1))  # fmt: skip
     groups = [r["group"] for r in out["groups"]["AGE_BAND"]["table"]]
     assert groups == ["<25", "35-44", "55+"]
     assert any("CODE_GENDER" in w for w in out["warnings"])  # absent column: reported, not a crash

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.config.monitoring import MonitoringConfig
-from credit_scoring.monitoring.mlflow_log import metric_name, monitoring_metrics
+from credit_scoring.config.monitoring import load_monitoring
+from credit_scoring.monitoring.drift import drift_table
 from credit_scoring.monitoring.policy import evaluate_policy
-from credit_scoring.monitoring.psi import drift_table
-from credit_scoring.monitoring.report import build_summary
+from credit_scoring.monitoring.summary import build_summary, monitoring_metrics
+from credit_scoring.tracking.monitoring_run import metric_name
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def summary():
     cur = pd.DataFrame(
         {"a": rng.normal(size=500) + 1, "b (x)": rng.normal(size=500), "score": rng.beta(1, 9, 500)}
     )
-    cfg = MonitoringConfig()
+    cfg = load_monitoring()
     table = drift_table(ref, cur, score_column="score", cfg=cfg)
     return build_summary(table, evaluate_policy(table, cfg.policy), cfg)
 
@@ -42,7 +42,7 @@ def test_headline_metrics(summary) -> None:
 def test_monitoring_run_is_logged_and_linked(summary, tmp_path) -> None:
     import mlflow
 
-    from credit_scoring.monitoring.mlflow_log import log_monitoring_run
+    from credit_scoring.tracking.monitoring_run import log_monitoring_run
     from credit_scoring.tracking.store import use_tracking_uri
 
     previous = mlflow.get_tracking_uri()

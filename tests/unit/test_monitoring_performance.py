@@ -6,21 +6,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.config.monitoring import PerformanceConfig
+from credit_scoring.config.modelling import CostConfig
+from credit_scoring.config.monitoring import load_monitoring
+from credit_scoring.modelling.costs import business_cost
 from credit_scoring.monitoring.performance import (
-    business_cost,
     calibration_table,
     compare_performance,
+    decision_cost,
     labelled_batch,
     performance_metrics,
 )
 
 Y = np.array([0, 0, 1, 1])
 P = np.array([0.1, 0.4, 0.35, 0.8])
+COST = CostConfig(false_negative=10.0, false_positive=1.0)
+PERFORMANCE = load_monitoring().performance  # conf/monitoring/default.yaml
 
 
 def test_known_case() -> None:
-    m = performance_metrics(Y, P, PerformanceConfig(calibration_bins=2))
+    m = performance_metrics(Y, P, 0.5, COST, bins=2)
     assert m["roc_auc"] == pytest.approx(0.75)  # 3 of the 4 (defaulter, repayer) pairs ordered right
     assert m["brier"] == pytest.approx((0.01 + 0.16 + 0.4225 + 0.04) / 4)
     assert m["cost"] == {"threshold": 0.5, "tp": 1, "fp": 0, "fn": 1, "tn": 2, "cost": 10.0,
@@ -32,9 +36,11 @@ def test_known_case() -> None:
 
 
 def test_cost_weights_and_threshold() -> None:
-    c = business_cost(Y, P, threshold=0.3, cost_fn=5, cost_fp=2)
+    cost = CostConfig(false_negative=5, false_positive=2)
+    c = decision_cost(Y, P, threshold=0.3, cost=cost)
     assert (c["tp"], c["fp"], c["fn"], c["tn"]) == (2, 1, 0, 1)
     assert c["cost"] == 2.0 and c["cost_per_client"] == 0.5
+    assert c["cost_per_client"] == business_cost(Y, (P >= 0.3).astype(int), cost)  # the pipeline's own cost
 
 
 def test_calibration_deciles_are_equal_count() -> None:
@@ -48,21 +54,21 @@ def test_calibration_deciles_are_equal_count() -> None:
 
 
 def test_single_class_batch_has_no_auc_and_bad_input_is_refused() -> None:
-    assert performance_metrics(np.zeros(5), np.linspace(0, 1, 5))["roc_auc"] is None
+    assert performance_metrics(np.zeros(5), np.linspace(0, 1, 5), 0.5, COST, 10)["roc_auc"] is None
     with pytest.raises(ValueError):
-        performance_metrics(np.array([0, 2]), np.array([0.1, 0.2]))
+        performance_metrics(np.array([0, 2]), np.array([0.1, 0.2]), 0.5, COST, 10)
     with pytest.raises(ValueError):
-        performance_metrics(np.array([0, 1]), np.array([0.1, 1.2]))
+        performance_metrics(np.array([0, 1]), np.array([0.1, 1.2]), 0.5, COST, 10)
 
 
 def test_comparison_with_the_test_figures_warns() -> None:
-    batch = performance_metrics(Y, P)
+    batch = performance_metrics(Y, P, 0.5, COST, 10)
     reference = {**batch, "roc_auc": 0.85, "cost": {**batch["cost"], "cost_per_client": 1.0}}
-    out = compare_performance(batch, reference, PerformanceConfig())
+    out = compare_performance(batch, reference, PERFORMANCE)
     assert out["delta"]["roc_auc"] == pytest.approx(-0.1)
     assert out["delta"]["cost_per_client"] == pytest.approx(1.5)
     assert len(out["warnings"]) == 2
-    assert compare_performance(batch, batch)["warnings"] == []
+    assert compare_performance(batch, batch, PERFORMANCE)["warnings"] == []
 
 
 def test_labelled_batch_joins_predictions_and_oracle() -> None:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.config.monitoring import PolicyConfig
+from credit_scoring.config.monitoring import load_monitoring
 from credit_scoring.monitoring.__main__ import main as monitor_main
 from credit_scoring.monitoring.policy import EXIT_ACTION_REQUIRED, evaluate_policy, exit_code
+
+POLICY = load_monitoring().policy  # conf/monitoring/default.yaml
 
 
 def _table(drifted: list[bool], score_drifted: bool | None) -> pd.DataFrame:
@@ -28,15 +31,17 @@ def _table(drifted: list[bool], score_drifted: bool | None) -> pd.DataFrame:
 
 
 def test_score_drift_requires_action() -> None:
-    v = evaluate_policy(_table([False] * 10, score_drifted=True))
+    v = evaluate_policy(_table([False] * 10, score_drifted=True), POLICY)
     assert v.action_required and v.status == "action required"
     assert v.score_drifted is True and "score drifted" in v.reasons[0]
-    off = evaluate_policy(_table([False] * 10, score_drifted=True), PolicyConfig(score_drift_is_action=False))
+    off = evaluate_policy(
+        _table([False] * 10, score_drifted=True), replace(POLICY, score_drift_is_action=False)
+    )
     assert not off.action_required
 
 
 def test_share_of_drifted_features_above_the_bound_requires_action() -> None:
-    cfg = PolicyConfig(max_drifted_share=0.2)
+    cfg = replace(POLICY, max_drifted_share=0.2)
     at_bound = evaluate_policy(_table([True] * 2 + [False] * 8, score_drifted=False), cfg)
     assert not at_bound.action_required and at_bound.drifted_share == pytest.approx(0.2)
     above = evaluate_policy(_table([True] * 3 + [False] * 7, score_drifted=False), cfg)
@@ -45,13 +50,13 @@ def test_share_of_drifted_features_above_the_bound_requires_action() -> None:
 
 
 def test_no_score_and_no_drift_is_no_action() -> None:
-    v = evaluate_policy(_table([False] * 5, score_drifted=None))
+    v = evaluate_policy(_table([False] * 5, score_drifted=None), POLICY)
     assert not v.action_required and v.score_drifted is None and v.reasons == []
 
 
 def test_exit_code() -> None:
-    action = evaluate_policy(_table([False], score_drifted=True))
-    calm = evaluate_policy(_table([False], score_drifted=False))
+    action = evaluate_policy(_table([False], score_drifted=True), POLICY)
+    calm = evaluate_policy(_table([False], score_drifted=False), POLICY)
     assert exit_code(action, fail_on_drift=True) == EXIT_ACTION_REQUIRED != 0
     assert exit_code(action, fail_on_drift=False) == 0
     assert exit_code(calm, fail_on_drift=True) == 0

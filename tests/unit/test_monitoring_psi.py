@@ -3,32 +3,33 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-from credit_scoring.config.monitoring import MonitoringConfig, PsiConfig
+from credit_scoring.config.monitoring import MonitoringConfig, load_monitoring
+from credit_scoring.monitoring.drift import bin_table, compare, drift_table, trace_to_raw
 from credit_scoring.monitoring.psi import (
     MISSING_BIN,
     UNSEEN_BIN,
     ReferenceProfile,
     adjust_pvalues,
-    bin_table,
     chi2_from_counts,
-    compare,
-    drift_table,
     psi_band,
     psi_from_counts,
-    trace_to_raw,
 )
 
 EPS = 1e-4
 
 
+MON = load_monitoring()  # conf/monitoring/default.yaml
+
+
 def _cfg(**psi) -> MonitoringConfig:
-    return MonitoringConfig.from_mapping({"psi": psi} if psi else {})
+    return replace(MON, psi=replace(MON.psi, **psi))
 
 
 def test_numeric_psi_matches_hand_computation_with_an_empty_bin() -> None:
@@ -36,7 +37,7 @@ def test_numeric_psi_matches_hand_computation_with_an_empty_bin() -> None:
     # and the missing bin is empty in the reference (its share is floored at epsilon).
     ref = pd.DataFrame({"x": np.arange(1, 9, dtype=float)})
     cur = pd.DataFrame({"x": [1, 1, 1, 3, 5, 7, np.nan, np.nan]})
-    bins = bin_table(ref, cur, "x", PsiConfig(bins=4))
+    bins = bin_table(ref, cur, "x", replace(MON.psi, bins=4))
     assert bins["reference"].tolist() == [2, 2, 2, 2, 0]
     assert bins["current"].tolist() == [3, 1, 1, 1, 2]
     assert bins["bin"].iloc[-1] == MISSING_BIN
@@ -53,7 +54,7 @@ def test_numeric_psi_matches_hand_computation_with_an_empty_bin() -> None:
 def test_edges_are_the_reference_linear_quantiles_right_closed() -> None:
     rng = np.random.default_rng(0)
     ref = pd.DataFrame({"x": rng.normal(size=1001)})
-    profile = ReferenceProfile.fit(ref, ["x"], PsiConfig(bins=10))
+    profile = ReferenceProfile.fit(ref, ["x"], replace(MON.psi, bins=10))
     np.testing.assert_allclose(profile.edges[0], np.quantile(ref["x"], np.arange(1, 10) / 10))
     # a value equal to an edge goes to the lower bin
     edge = profile.edges[0, 0]
@@ -64,7 +65,7 @@ def test_edges_are_the_reference_linear_quantiles_right_closed() -> None:
 def test_categorical_psi_with_an_unseen_level() -> None:
     ref = pd.DataFrame({"c": ["a"] * 6 + ["b"] * 4})
     cur = pd.DataFrame({"c": ["a"] * 5 + ["b"] * 3 + ["c"] * 2})
-    bins = bin_table(ref, cur, "c")
+    bins = bin_table(ref, cur, "c", MON.psi)
     assert bins.set_index("bin")["current"].to_dict() == {
         "a": 5,
         "b": 3,
@@ -77,7 +78,7 @@ def test_categorical_psi_with_an_unseen_level() -> None:
         + (0.3 - 0.4) * math.log(0.3 / 0.4)
         + (0.2 - EPS) * math.log(0.2 / EPS)
     )
-    table = drift_table(ref, cur)
+    table = drift_table(ref, cur, cfg=MON)
     assert table.loc["c", "kind"] == "categorical"
     assert table.loc["c", "psi"] == pytest.approx(expected, rel=1e-12)
 
@@ -85,7 +86,7 @@ def test_categorical_psi_with_an_unseen_level() -> None:
 def test_categorical_rare_levels_share_the_other_bin_and_missing_is_a_bin() -> None:
     ref = pd.DataFrame({"c": ["a"] * 5 + ["b"] * 3 + ["r1", "r2"] + [None] * 2})
     cur = pd.DataFrame({"c": ["a", "r2", "r2", None]})
-    bins = bin_table(ref, cur, "c", PsiConfig(max_levels=2)).set_index("bin")
+    bins = bin_table(ref, cur, "c", replace(MON.psi, max_levels=2)).set_index("bin")
     assert bins["reference"].to_dict() == {"a": 5, "b": 3, "<other>": 2, MISSING_BIN: 2, UNSEEN_BIN: 0}
     assert bins["current"].to_dict() == {"a": 1, "b": 0, "<other>": 2, MISSING_BIN: 1, UNSEEN_BIN: 0}
 
@@ -95,7 +96,7 @@ def test_bins_empty_on_both_sides_cost_nothing() -> None:
     ref = pd.DataFrame({"f": [0.0] * 80 + [1.0] * 20})
     cur = pd.DataFrame({"f": [0.0] * 70 + [1.0] * 30})
     expected = (0.7 - 0.8) * math.log(0.7 / 0.8) + (0.3 - 0.2) * math.log(0.3 / 0.2)
-    assert drift_table(ref, cur).loc["f", "psi"] == pytest.approx(expected, rel=1e-9)
+    assert drift_table(ref, cur, cfg=MON).loc["f", "psi"] == pytest.approx(expected, rel=1e-9)
 
 
 def test_a_flag_mostly_one_can_drift() -> None:
@@ -103,10 +104,10 @@ def test_a_flag_mostly_one_can_drift() -> None:
     # in the same bin (-inf, 1] and the PSI would be 0 whatever happens. Few distinct values: one bin each.
     ref = pd.DataFrame({"f": [0.0] * 98 + [1.0] * 902, "n": np.tile([0.0, 1.0, 2.0, 5.0], 250)})
     cur = pd.DataFrame({"f": [0.0] * 240 + [1.0] * 760, "n": np.tile([0.0, 0.0, 2.0, 5.0], 250)})
-    table = drift_table(ref, cur)
+    table = drift_table(ref, cur, cfg=MON)
     expected = (0.24 - 0.098) * math.log(0.24 / 0.098) + (0.76 - 0.902) * math.log(0.76 / 0.902)
     assert table.loc["f", "psi"] == pytest.approx(expected, rel=1e-9)
-    counts = bin_table(ref, cur, "n")
+    counts = bin_table(ref, cur, "n", MON.psi)
     used = counts[counts["reference"] > 0]  # the padding bins between the last two values stay empty
     assert used["bin"].tolist() == ["<= 0", "(0, 1]", "(1, 2]", "> 2"]
     assert used["reference"].tolist() == [250, 250, 250, 250]
@@ -124,7 +125,7 @@ def test_psi_from_counts_is_vectorised_and_symmetric_terms() -> None:
 
 
 def test_bands() -> None:
-    assert psi_band(np.array([0.0, 0.0999, 0.1, 0.2499, 0.25, np.nan])).tolist() == [
+    assert psi_band(np.array([0.0, 0.0999, 0.1, 0.2499, 0.25, np.nan]), MON.psi).tolist() == [
         "stable", "stable", "moderate", "moderate", "significant", "n/a",
     ]  # fmt: skip
 
@@ -151,11 +152,11 @@ def test_shifted_column_is_flagged_and_identical_copy_is_not() -> None:
     ref = pd.DataFrame({"x": rng.normal(size=20_000), "same": rng.normal(size=20_000)})
     cur = pd.DataFrame({"x": rng.normal(size=4_000) + 0.3, "same": ref["same"].to_numpy()[:4_000]})
     cur_copy = ref.copy()
-    table = drift_table(ref, cur)
+    table = drift_table(ref, cur, cfg=MON)
     assert bool(table.loc["x", "drifted"])
     assert table.loc["x", "psi"] > 0.05
     assert not bool(table.loc["same", "drifted"])
-    copy = drift_table(ref, cur_copy)
+    copy = drift_table(ref, cur_copy, cfg=MON)
     assert copy["psi"].tolist() == [0.0, 0.0]
     assert not copy["drifted"].any()
     assert (copy["p_value"] == 1.0).all()
@@ -166,7 +167,7 @@ def test_same_distribution_sample_is_not_flagged() -> None:
     n = 5000
     ref = pd.DataFrame({f"x{i}": rng.normal(size=4 * n) for i in range(20)})
     cur = pd.DataFrame({f"x{i}": rng.normal(size=n) for i in range(20)})
-    table = drift_table(ref, cur)
+    table = drift_table(ref, cur, cfg=MON)
     assert not table["drifted"].any()
     assert (table["band"] == "stable").all()
 
@@ -175,7 +176,7 @@ def test_score_row_is_tested_on_its_own() -> None:
     rng = np.random.default_rng(3)
     ref = pd.DataFrame({"a": rng.normal(size=3000), "score": rng.beta(1, 9, 3000)})
     cur = pd.DataFrame({"a": rng.normal(size=1000), "score": rng.beta(2, 9, 1000)})
-    table = drift_table(ref, cur, score_column="score")
+    table = drift_table(ref, cur, score_column="score", cfg=MON)
     assert table.loc["score", "role"] == "score"
     assert table.loc["a", "role"] == "feature"
     assert table.loc["score", "p_adjusted"] == table.loc["score", "p_value"]
@@ -186,10 +187,10 @@ def test_min_psi_floor_keeps_negligible_significant_shifts_out() -> None:
     rng = np.random.default_rng(4)
     ref = pd.DataFrame({"x": rng.normal(size=200_000)})
     cur = pd.DataFrame({"x": rng.normal(size=100_000) + 0.05})  # very significant, PSI ~0.0025
-    table = drift_table(ref, cur)
+    table = drift_table(ref, cur, cfg=MON)
     assert table.loc["x", "p_adjusted"] < 1e-6
     assert not bool(table.loc["x", "drifted"])
-    loose = drift_table(ref, cur, cfg=MonitoringConfig.from_mapping({"drift": {"min_psi": 0.0}}))
+    loose = drift_table(ref, cur, cfg=replace(MON, drift=replace(MON.drift, min_psi=0.0)))
     assert bool(loose.loc["x", "drifted"])
 
 
@@ -209,19 +210,19 @@ def test_chunking_infinities_and_inputs_untouched() -> None:
 def test_all_missing_reference_column_flags_new_values() -> None:
     ref = pd.DataFrame({"x": [np.nan] * 1000})
     cur = pd.DataFrame({"x": np.r_[np.ones(500), [np.nan] * 500]})
-    table = drift_table(ref, cur)
+    table = drift_table(ref, cur, cfg=MON)
     assert table.loc["x", "psi"] > 1
     assert bool(table.loc["x", "drifted"])
 
 
 def test_profile_compares_many_batches_and_missing_columns_are_refused() -> None:
     ref = pd.DataFrame({"x": np.arange(100.0)})
-    profile = ReferenceProfile.fit(ref, ["x"])
-    t1 = compare(profile, pd.DataFrame({"x": np.arange(100.0)}))
-    t2 = compare(profile, pd.DataFrame({"x": np.arange(100.0) + 50}))
+    profile = ReferenceProfile.fit(ref, ["x"], MON.psi)
+    t1 = compare(profile, pd.DataFrame({"x": np.arange(100.0)}), MON)
+    t2 = compare(profile, pd.DataFrame({"x": np.arange(100.0) + 50}), MON)
     assert t1.loc["x", "psi"] == 0.0 and t2.loc["x", "psi"] > 0.5
     with pytest.raises(KeyError, match="x"):
-        compare(profile, pd.DataFrame({"y": [1.0]}))
+        compare(profile, pd.DataFrame({"y": [1.0]}), MON)
 
 
 def test_trace_to_raw_rolls_one_hot_features_up() -> None:

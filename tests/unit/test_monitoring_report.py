@@ -5,24 +5,26 @@ from __future__ import annotations
 import json
 import os
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from credit_scoring.config.monitoring import MonitoringConfig
+from credit_scoring.config.modelling import CostConfig
+from credit_scoring.config.monitoring import load_monitoring
+from credit_scoring.monitoring.drift import bin_table, drift_table
+from credit_scoring.monitoring.drift_report import write_drift_report
 from credit_scoring.monitoring.fairness import fairness_report
+from credit_scoring.monitoring.index import list_reports, write_index
+from credit_scoring.monitoring.model_card import write_model_card
 from credit_scoring.monitoring.performance import compare_performance, performance_metrics
 from credit_scoring.monitoring.policy import evaluate_policy
-from credit_scoring.monitoring.psi import bin_table, drift_table
-from credit_scoring.monitoring.report import (
-    build_summary,
-    list_reports,
-    write_drift_report,
-    write_index,
-    write_model_card,
-)
 from credit_scoring.monitoring.series import psi_matrix, psi_series, write_series_report
+from credit_scoring.monitoring.summary import build_summary
+
+MON = load_monitoring()  # conf/monitoring/default.yaml
+COST = CostConfig(false_negative=10.0, false_positive=1.0)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,7 @@ def frames():
 
 def test_summary_schema(frames) -> None:
     ref, cur = frames
-    cfg = MonitoringConfig()
+    cfg = MON
     table = drift_table(ref, cur, score_column="score", cfg=cfg)
     verdict = evaluate_policy(table, cfg.policy)
     doc = build_summary(table, verdict, cfg, metadata={"current": "batch"}, raw_columns=["AMT_CREDIT"])
@@ -62,15 +64,17 @@ def test_summary_schema(frames) -> None:
 
 def test_drift_report_files(frames, tmp_path) -> None:
     ref, cur = frames
-    cfg = MonitoringConfig()
+    cfg = MON
     table = drift_table(ref, cur, score_column="score", cfg=cfg)
     verdict = evaluate_policy(table, cfg.policy)
     perf = compare_performance(
-        performance_metrics(np.r_[np.zeros(900), np.ones(100)], cur["score"]), None, cfg.performance
+        performance_metrics(np.r_[np.zeros(900), np.ones(100)], cur["score"], 0.5, COST, 10),
+        None,
+        cfg.performance,
     )
     paths = write_drift_report(
         tmp_path / "drift", table, verdict, cfg, metadata={"current": "x"}, performance=perf,
-        score_bins=bin_table(ref, cur, "score"),
+        score_bins=bin_table(ref, cur, "score", cfg.psi),
     )  # fmt: skip
     html = paths["html"].read_text()
     assert "ACTION REQUIRED" in html and "AMT_CREDIT" in html and "Performance on the labelled batch" in html
@@ -82,13 +86,12 @@ def test_model_card(tmp_path) -> None:
     frame = pd.DataFrame({"CODE_GENDER": ["F"] * 4 + ["M"] * 4, "DAYS_BIRTH": [-365.25 * 30] * 8})
     y = np.array([1, 1, 0, 0, 1, 0, 0, 0])
     p = np.array([0.9, 0.2, 0.6, 0.1, 0.8, 0.3, 0.2, 0.1])
-    cfg = MonitoringConfig.from_mapping({"fairness": {"min_group_size": 1}})
-    fair = fairness_report(frame, p, y, 0.5, cfg.fairness)
-    perf = performance_metrics(y, p, cfg.performance)
+    fair = fairness_report(frame, p, y, 0.5, replace(MON.fairness, min_group_size=1))
+    perf = performance_metrics(y, p, 0.5, COST, 10)
     paths = write_model_card(
         tmp_path, model={"name": "credit_scoring", "version": 3}, training_data={"rows": 8},
         metrics={"roc_auc": perf["roc_auc"], "brier": perf["brier"]}, calibration=perf["calibration"],
-        fairness=fair, threshold=0.5,
+        fairness=fair, threshold=0.5, cost=COST,
     )  # fmt: skip
     md = paths["md"].read_text()
     for heading in (
@@ -138,11 +141,11 @@ def test_series_psi_grows_with_the_drift(tmp_path) -> None:
                                        "score": rng.uniform(size=800)})
         for m in range(1, 7)
     }  # fmt: skip
-    series = psi_series(ref, batches, score_column="score")
+    series = psi_series(ref, batches, score_column="score", cfg=MON)
     matrix = psi_matrix(series)
     assert list(matrix.columns) == list(batches)
     assert (np.diff(matrix.loc["x"].to_numpy()) > 0).sum() >= 4  # grows month by month (noise aside)
     assert matrix.loc["x"].iloc[-1] > 0.2 and matrix.loc["y"].max() < 0.05
     assert bool(series.query("feature == 'x' and batch == '2024-06'")["drifted"].iloc[0])
-    path = write_series_report(series, tmp_path / "series.html")
+    path = write_series_report(series, tmp_path / "series.html", MON)
     assert "2024-06" in path.read_text()

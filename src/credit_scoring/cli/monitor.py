@@ -134,7 +134,7 @@ def reports(
     """Rewrite the auditors' index page (FOLDER/index.html): every report in FOLDER, newest first."""
     if not folder.is_dir():
         fail(f"--dir {escape(str(folder))} is not a folder (run the pipeline first: make run)")
-    from credit_scoring.monitoring.report import list_reports, write_index
+    from credit_scoring.monitoring.index import list_reports, write_index
 
     path = write_index(folder)
     console.print(f"{len(list_reports(folder))} reports listed in {escape(str(path))}")
@@ -173,15 +173,16 @@ def drift_check(
     `credit-scoring monitor`) and refreshes the index of OUT's parent folder.
     Exit codes: 0 done, 1 bad input or configuration, 2 bad argument, 3 action required (--fail-on-drift).
     """
-    from credit_scoring.config.monitoring import MonitoringConfig
+    from credit_scoring.config.monitoring import load_monitoring
     from credit_scoring.errors import CreditScoringError
+    from credit_scoring.monitoring.drift import bin_table, drift_table
+    from credit_scoring.monitoring.drift_report import write_drift_report
+    from credit_scoring.monitoring.index import write_index
     from credit_scoring.monitoring.policy import evaluate_policy, exit_code
-    from credit_scoring.monitoring.psi import bin_table, drift_table
-    from credit_scoring.monitoring.report import write_drift_report, write_index
-    from credit_scoring.stages.monitor import read_rows
+    from credit_scoring.monitoring.populations import read_rows
 
     try:
-        cfg = MonitoringConfig.from_yaml(config) if config else MonitoringConfig()
+        cfg = load_monitoring(config)
         ref, cur = read_rows(reference), read_rows(current)
         score = score_column
         if score and (score not in ref.columns or score not in cur.columns):

@@ -14,6 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from credit_scoring.config.dataset import AggFunc, ColumnType
+from credit_scoring.config.monitoring import CORRECTIONS
 from credit_scoring.config.schema import DEFAULT_CONF_DIR, DEFAULT_CONFIG_NAME, DEFAULT_PARAMS_FILE, Config
 from credit_scoring.errors import ConfigError
 
@@ -95,6 +96,35 @@ def _check_serving(cfg: Config) -> None:
         raise ConfigError("serving.reload_seconds must be 0 (on request only) or more")
 
 
+def _check_monitoring(cfg: Config) -> None:
+    """Ranges and cross-field rules of the monitoring group; every problem named by its key."""
+    m = cfg.monitoring
+    p, d, e, f = m.psi, m.drift, m.evidently, m.fairness
+    edges = list(f.age_edges)
+    rules = [
+        (p.bins >= 2, f"psi.bins must be an integer >= 2, got {p.bins!r}"),
+        (0 < p.epsilon < 0.01, f"psi.epsilon must be in (0, 0.01), got {p.epsilon!r}"),
+        (0 < p.moderate < p.significant, f"psi bands need 0 < moderate < significant, got {p.moderate!r}, "
+         f"{p.significant!r}"),
+        (p.max_levels >= 1 and p.chunk_columns >= 1, "psi.max_levels and psi.chunk_columns must be >= 1"),
+        (0 < d.alpha < 1, f"drift.alpha must be in (0, 1), got {d.alpha!r}"),
+        (d.correction in CORRECTIONS, f"drift.correction must be one of {CORRECTIONS}, got {d.correction!r}"),
+        (d.min_psi >= 0, f"drift.min_psi must be >= 0, got {d.min_psi!r}"),
+        (e.top_features >= 1 and e.max_rows >= 10, "evidently.top_features must be >= 1, evidently.max_rows >= 10"),
+        (0 < e.drift_share <= 1, f"evidently.drift_share must be in (0, 1], got {e.drift_share!r}"),
+        (0 <= m.policy.max_drifted_share < 1,
+         f"policy.max_drifted_share must be in [0, 1), got {m.policy.max_drifted_share!r}"),
+        (m.performance.max_auc_drop >= 0 and m.performance.max_cost_increase >= 0,
+         "performance.max_auc_drop and performance.max_cost_increase must be >= 0"),
+        (bool(edges) and edges[0] > 0 and all(a < b for a, b in zip(edges, edges[1:], strict=False)),
+         f"fairness.age_edges must be positive and increasing, got {edges!r}"),
+        (f.max_gap > 0 and f.min_group_size >= 1, "fairness.max_gap must be > 0, fairness.min_group_size >= 1"),
+    ]  # fmt: skip
+    problems = [f"monitoring.{message}" for ok, message in rules if not ok]
+    if problems:
+        raise ConfigError("; ".join(problems))
+
+
 def _check(cfg: Config) -> Config:
     """Cross-field checks the types cannot express."""
     _check_dataset(cfg)
@@ -103,6 +133,7 @@ def _check(cfg: Config) -> Config:
         raise ConfigError("split.valid_size and split.test_size must be in (0, 1) with a sum below 1")
     _check_modelling(cfg)
     _check_serving(cfg)
+    _check_monitoring(cfg)
     return cfg
 
 

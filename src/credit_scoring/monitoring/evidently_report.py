@@ -5,7 +5,7 @@ statistical test per column (K-S / chi-square under 1,000 rows, Wasserstein / Je
 own defaults) plus a dataset test "share of drifted columns < drift_share". It is slow (~25 s for
 50k rows x 50 columns), so it never sees the whole feature table: only the champion's `top_features` most
 important features and the predicted probability, on at most `max_rows` seeded rows of each side. The PSI
-table (psi.py) covers every feature.
+table (psi.py) covers every feature. `check_top_features` picks those columns and writes the two files.
 
 Evidently is imported lazily (its import alone takes tens of seconds) with telemetry off (DO_NOT_TRACK).
 """
@@ -23,10 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from credit_scoring.config.monitoring import EvidentlyConfig
+from credit_scoring.config.monitoring import EvidentlyConfig, MonitoringConfig
+from credit_scoring.features.encoding import is_categorical
 from credit_scoring.io.atomic import atomic_path, write_text
-from credit_scoring.monitoring.psi import is_categorical
 
+HTML_FILE = "evidently.html"  # in the drift report's folder
+JSON_FILE = "evidently.json"
 VALUE_DRIFT = "evidently:metric_v2:ValueDrift"
 DRIFTED_COUNT = "evidently:metric_v2:DriftedColumnsCount"
 
@@ -88,7 +90,7 @@ def run_evidently(
     reference: pd.DataFrame,
     current: pd.DataFrame,
     columns: Sequence[str],
-    cfg: EvidentlyConfig | None = None,
+    cfg: EvidentlyConfig,
     html_path: Path | None = None,
     json_path: Path | None = None,
 ) -> EvidentlyResult:
@@ -97,7 +99,6 @@ def run_evidently(
     Writes the HTML and JSON snapshots atomically when paths are given. Column types are declared, not
     inferred: text-like columns are categorical, the others numerical.
     """
-    cfg = cfg or EvidentlyConfig()
     columns = list(dict.fromkeys(columns))
     if not columns:
         raise ValueError("run_evidently needs at least one column")
@@ -130,6 +131,33 @@ def run_evidently(
     result.seconds = time.perf_counter() - start
     result.html_path = Path(html_path) if html_path else None
     result.json_path = Path(json_path) if json_path else None
+    return result
+
+
+def check_top_features(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    score_reference: np.ndarray,
+    score_current: np.ndarray,
+    importance: pd.Series | None,
+    cfg: MonitoringConfig,
+    out_dir: Path,
+) -> EvidentlyResult | None:
+    """Evidently on the `evidently.top_features` most important columns of `current` (by `importance`; without
+    it, the columns in their order) and the score; writes HTML_FILE and JSON_FILE into `out_dir`, named in
+    the result relative to it (the report's folder stays portable). None when Evidently is disabled."""
+    if not cfg.evidently.enabled:
+        return None
+    available = list(current.columns)
+    if importance is None:  # no importance recorded: the features in the champion's order
+        importance = pd.Series(np.arange(len(available), 0, -1), index=available, dtype="float64")
+    columns = top_features(importance, cfg.evidently.top_features, available)
+    col = cfg.report.score_column
+    ref = reference[columns].assign(**{col: score_reference})
+    cur = current[columns].reset_index(drop=True).assign(**{col: score_current})
+    out_dir = Path(out_dir)
+    result = run_evidently(ref, cur, [*columns, col], cfg.evidently, out_dir / HTML_FILE, out_dir / JSON_FILE)
+    result.html_path, result.json_path = Path(HTML_FILE), Path(JSON_FILE)
     return result
 
 

@@ -82,16 +82,15 @@ def _gap(values: pd.Series) -> tuple[float | None, str | None, str | None]:
 def fairness_report(
     frame: pd.DataFrame,
     p: Any,
-    y: Any | None = None,
-    threshold: float = 0.5,
-    cfg: FairnessConfig | None = None,
+    y: Any | None,
+    threshold: float,
+    cfg: FairnessConfig,
 ) -> dict[str, Any]:
     """Per group column of cfg.group_columns (the age band computed from cfg.age_column): table, gaps, warnings.
 
     frame: the applicants (rows aligned with p and y); p: predicted probabilities of default; y: actual
     outcomes (None: only approval rates and the demographic parity difference).
     """
-    cfg = cfg or FairnessConfig()
     p = np.asarray(p, dtype=np.float64)
     if len(p) != len(frame) or (y is not None and len(np.asarray(y)) != len(frame)):
         raise ValueError("frame, p and y must have the same number of rows")

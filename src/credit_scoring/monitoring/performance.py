@@ -1,12 +1,12 @@
 """Performance of the model on a labelled batch (the labels that arrive later), against the test figures.
 
-For y (1 = default) and p (predicted probability of default), refusing when p >= threshold:
+For y (1 = default) and p (predicted probability of default), refusing when p >= threshold (the champion's):
   * ROC AUC (None when the batch has one class only);
-  * business cost: cost_fn * FN + cost_fp * FP (FN: a defaulter accepted, FP: a good client refused),
-    total and per client (divided by the batch's rows, so that batches of any size compare);
-  * calibration: rows cut into `calibration_bins` equal-count bins of p (deciles by default), with the
-    mean predicted and the observed default rate per bin; expected calibration error (row-weighted mean
-    of |observed - predicted|); Brier score; mean predicted vs observed default rate.
+  * business cost: the pipeline's own (`credit_scoring.modelling.costs.business_cost` with `evaluation.cost`),
+    per client (so that batches of any size compare) and in total, with the confusion counts;
+  * calibration: the train stage's equal-count bins of p (`modelling.evaluation.calibration_points`,
+    `evaluation.calibration_bins`), with each bin's range and gap (observed - predicted); expected calibration
+    error (row-weighted mean of |gap|); Brier score; mean predicted vs observed default rate.
 `compare_performance` puts a batch beside the reference (test) figures with the differences and warnings.
 """
 
@@ -19,7 +19,10 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from credit_scoring.config.modelling import CostConfig
 from credit_scoring.config.monitoring import PerformanceConfig
+from credit_scoring.modelling.costs import business_cost, decisions
+from credit_scoring.modelling.evaluation import calibration_points
 
 
 def _arrays(y: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -36,46 +39,44 @@ def _arrays(y: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
     return y.astype(np.int64), p
 
 
-def business_cost(
-    y: Any, p: Any, threshold: float = 0.5, cost_fn: float = 10.0, cost_fp: float = 1.0
-) -> dict[str, float]:
-    """Confusion counts at `threshold` (refuse when p >= threshold) and the cost, total and per client."""
+def decision_cost(y: Any, p: Any, threshold: float, cost: CostConfig) -> dict[str, float]:
+    """Confusion counts at `threshold` (refuse when p >= threshold) and the business cost, per client and in
+    total."""
     y, p = _arrays(y, p)
-    refuse = p >= threshold
-    tp = int((refuse & (y == 1)).sum())
-    fp = int((refuse & (y == 0)).sum())
+    decision = decisions(p, threshold)
+    refuse = decision == 1
     fn = int((~refuse & (y == 1)).sum())
-    tn = int((~refuse & (y == 0)).sum())
-    total = cost_fn * fn + cost_fp * fp
+    fp = int((refuse & (y == 0)).sum())
     return {
         "threshold": float(threshold),
-        "tp": tp,
+        "tp": int((refuse & (y == 1)).sum()),
         "fp": fp,
         "fn": fn,
-        "tn": tn,
-        "cost": float(total),
-        "cost_per_client": float(total / len(y)) if len(y) else float("nan"),
+        "tn": int((~refuse & (y == 0)).sum()),
+        "cost": float(cost.false_negative * fn + cost.false_positive * fp),
+        "cost_per_client": business_cost(y, decision, cost) if len(y) else float("nan"),
         "refusal_rate": float(refuse.mean()) if len(y) else float("nan"),
     }
 
 
-def calibration_table(y: Any, p: Any, bins: int = 10) -> pd.DataFrame:
-    """Equal-count bins of p (ties broken by order): rows, mean predicted, observed default rate, edges."""
+CALIBRATION_COLUMNS = ["bin", "rows", "predicted", "observed", "p_min", "p_max", "gap"]
+
+
+def calibration_table(y: Any, p: Any, bins: int) -> pd.DataFrame:
+    """The equal-count bins of `calibration_points` (ties broken by order): bin, rows, mean predicted,
+    observed default rate, the bin's lowest and highest p, gap = observed - predicted."""
     y, p = _arrays(y, p)
-    n = len(p)
-    order = np.argsort(p, kind="mergesort")
-    b = np.empty(n, dtype=np.int64)
-    b[order] = np.arange(n) * bins // max(n, 1)
-    frame = pd.DataFrame({"bin": b, "y": y, "p": p})
-    out = frame.groupby("bin").agg(
-        rows=("y", "size"),
-        predicted=("p", "mean"),
-        observed=("y", "mean"),
-        p_min=("p", "min"),
-        p_max=("p", "max"),
-    )
+    if not len(p):
+        return pd.DataFrame(columns=CALIBRATION_COLUMNS)
+    out = calibration_points(y, p, bins)
+    rows = out["rows"].to_numpy()
+    ends = np.cumsum(rows)  # the bins are consecutive runs of the sorted probabilities
+    sorted_p = np.sort(p)
+    out["bin"] = np.arange(len(out))
+    out["p_min"] = sorted_p[ends - rows]
+    out["p_max"] = sorted_p[ends - 1]
     out["gap"] = out["observed"] - out["predicted"]
-    return out.reset_index()
+    return out[CALIBRATION_COLUMNS]
 
 
 def expected_calibration_error(table: pd.DataFrame) -> float:
@@ -83,15 +84,12 @@ def expected_calibration_error(table: pd.DataFrame) -> float:
     return float((rows * table["gap"].abs()).sum() / rows.sum()) if rows.sum() else float("nan")
 
 
-def performance_metrics(
-    y: Any, p: Any, cfg: PerformanceConfig | None = None, threshold: float | None = None
-) -> dict[str, Any]:
-    """All figures of a labelled batch; `threshold` (the champion's) overrides cfg.threshold."""
-    cfg = cfg or PerformanceConfig()
+def performance_metrics(y: Any, p: Any, threshold: float, cost: CostConfig, bins: int) -> dict[str, Any]:
+    """All figures of a labelled batch at the champion's `threshold`, with the pipeline's `cost` and
+    `bins` calibration bins (`evaluation.cost`, `evaluation.calibration_bins`)."""
     y, p = _arrays(y, p)
-    thr = cfg.threshold if threshold is None else float(threshold)
     auc = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
-    cal = calibration_table(y, p, cfg.calibration_bins)
+    cal = calibration_table(y, p, bins)
     return {
         "rows": len(y),
         "default_rate": float(y.mean()) if len(y) else float("nan"),
@@ -99,17 +97,16 @@ def performance_metrics(
         "roc_auc": auc,
         "brier": float(np.mean((p - y) ** 2)) if len(y) else float("nan"),
         "ece": expected_calibration_error(cal),
-        "cost": business_cost(y, p, thr, cfg.cost_fn, cfg.cost_fp),
-        "costs": {"fn": cfg.cost_fn, "fp": cfg.cost_fp},
+        "cost": decision_cost(y, p, threshold, cost),
+        "costs": {"fn": cost.false_negative, "fp": cost.false_positive},
         "calibration": cal.to_dict(orient="records"),
     }
 
 
 def compare_performance(
-    batch: Mapping[str, Any], reference: Mapping[str, Any] | None, cfg: PerformanceConfig | None = None
+    batch: Mapping[str, Any], reference: Mapping[str, Any] | None, cfg: PerformanceConfig
 ) -> dict[str, Any]:
     """The batch's figures beside the reference (test) figures, their differences and the warnings."""
-    cfg = cfg or PerformanceConfig()
     out: dict[str, Any] = {"batch": dict(batch), "reference": dict(reference) if reference else None}
     warnings: list[str] = []
     if reference:

@@ -39,9 +39,8 @@ class PolicyVerdict:
         return asdict(self)
 
 
-def evaluate_policy(table: pd.DataFrame, cfg: PolicyConfig | None = None) -> PolicyVerdict:
-    """Apply the policy to a drift table (psi.drift_table: role, psi, drifted per row)."""
-    cfg = cfg or PolicyConfig()
+def evaluate_policy(table: pd.DataFrame, cfg: PolicyConfig) -> PolicyVerdict:
+    """Apply the policy to a drift table (drift.drift_table: role, psi, drifted per row)."""
     feats = table[table["role"] == FEATURE]
     score = table[table["role"] == SCORE]
     drifted = [str(f) for f in feats.index[feats["drifted"].astype(bool)]]

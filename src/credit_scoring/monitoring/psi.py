@@ -1,4 +1,6 @@
-"""Population Stability Index of every feature, vectorised, with a drift decision per feature.
+"""Population Stability Index of every feature, vectorised, with a drift decision per feature: the bins
+learnt on the reference (`ReferenceProfile`) and the statistics of their counts. The table of a report is
+built from them by `credit_scoring.monitoring.drift`.
 
 Bins (all learnt from the reference population, never from production):
 
@@ -8,9 +10,10 @@ Bins (all learnt from the reference population, never from production):
   per value instead (see reference_edges). Missing values (NaN, and +-inf, counted as missing like the
   features stage does) are one more bin. Ties give duplicate edges, i.e. empty bins on both sides, which
   cost nothing. A feature with no present reference value has one bin for every present value.
-* categorical feature (object, category, string or bool dtype): one bin per reference level (the
-  `max_levels` most frequent; the rarer reference levels share an "other" bin), one bin for missing values
-  and one "unseen" bin for every production level absent from the reference.
+* categorical feature (object, category or string dtype: `features.encoding.is_categorical`, the encoder's
+  own rule; a bool column is a 0/1 flag, binned by value like the ingest stage's int8 flags): one bin per
+  reference level (the `max_levels` most frequent; the rarer reference levels share an "other" bin), one
+  bin for missing values and one "unseen" bin for every production level absent from the reference.
 
 PSI = sum over bins of (c - r) * ln(c / r), with r and c the reference and production shares of a bin,
 each floored at `epsilon` (PsiConfig.epsilon, 1e-4): a bin empty on both sides adds exactly 0, a bin empty
@@ -51,7 +54,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from credit_scoring.config.monitoring import DriftRuleConfig, MonitoringConfig, PsiConfig
+from credit_scoring.config.monitoring import DriftRuleConfig, PsiConfig
+from credit_scoring.features.encoding import is_categorical
 
 STABLE, MODERATE, SIGNIFICANT = "stable", "moderate", "significant"
 NUMERIC, CATEGORICAL = "numeric", "categorical"
@@ -73,15 +77,6 @@ RESULT_COLUMNS = [
     "missing_reference",
     "missing_current",
 ]
-
-
-def is_categorical(s: pd.Series) -> bool:
-    """Text-like columns (object, category, string, bool) are binned by level, the others by quantile."""
-    return (
-        isinstance(s.dtype, pd.CategoricalDtype | pd.StringDtype)
-        or s.dtype == object
-        or pd.api.types.is_bool_dtype(s.dtype)
-    )
 
 
 # ---- counts -------------------------------------------------------------------------------------------------
@@ -194,11 +189,10 @@ class ReferenceProfile:
         cls,
         reference: pd.DataFrame,
         columns: Sequence[str],
-        cfg: PsiConfig | None = None,
+        cfg: PsiConfig,
         categorical: Iterable[str] = (),
     ) -> ReferenceProfile:
         """Bins of `columns` learnt on `reference` (`categorical`: columns to bin by level whatever their dtype)."""
-        cfg = cfg or PsiConfig()
         forced = set(categorical)
         cat = [c for c in columns if c in forced or is_categorical(reference[c])]
         num = [c for c in columns if c not in set(cat)]
@@ -358,154 +352,16 @@ def adjust_pvalues(p: np.ndarray, method: str = "bh") -> np.ndarray:
     return out
 
 
-def psi_band(psi: np.ndarray | float, cfg: PsiConfig | None = None) -> np.ndarray:
+def psi_band(psi: np.ndarray | float, cfg: PsiConfig) -> np.ndarray:
     """'stable' (< moderate), 'moderate' (< significant), 'significant'; NaN PSI gives 'n/a'."""
-    cfg = cfg or PsiConfig()
     v = np.atleast_1d(np.asarray(psi, dtype=np.float64))
     out = np.where(v < cfg.moderate, STABLE, np.where(v < cfg.significant, MODERATE, SIGNIFICANT))
     return np.where(np.isnan(v), "n/a", out).astype(object)
 
 
-def drift_decision(
-    psi: np.ndarray, p_adjusted: np.ndarray, rule: DriftRuleConfig | None = None
-) -> np.ndarray:
+def drift_decision(psi: np.ndarray, p_adjusted: np.ndarray, rule: DriftRuleConfig) -> np.ndarray:
     """drifted = p_adjusted < alpha and psi >= min_psi (NaN -> not drifted)."""
-    rule = rule or DriftRuleConfig()
     psi = np.asarray(psi, dtype=np.float64)
     p_adjusted = np.asarray(p_adjusted, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         return (p_adjusted < rule.alpha) & (psi >= rule.min_psi)
-
-
-# ---- the table ----------------------------------------------------------------------------------------------
-def compare(
-    profile: ReferenceProfile, current: pd.DataFrame, cfg: MonitoringConfig | None = None, role: str = FEATURE
-) -> pd.DataFrame:
-    """One row per column of `profile` (index: feature): PSI, band, chi-square test, drift decision.
-
-    The p-values are adjusted across the rows of this call (one family), in the profile's column order.
-    """
-    cfg = cfg or MonitoringConfig()
-    missing = sorted(set(profile.columns) - set(current.columns))
-    if missing:
-        raise KeyError(f"columns missing from the production frame: {missing[:10]}")
-    frames = []
-    for bc in profile.count(current, cfg.psi.chunk_columns):
-        psi = psi_from_counts(bc.reference, bc.current, cfg.psi.epsilon)
-        stat, dof, p = chi2_from_counts(bc.reference, bc.current)
-        n_r = bc.reference.sum(axis=1)
-        n_c = bc.current.sum(axis=1)
-        rows = np.arange(len(bc.features))
-        miss = np.array([lab.index(MISSING_BIN) for lab in bc.labels], dtype=np.int64)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "kind": bc.kind,
-                    "role": role,
-                    "psi": psi,
-                    "chi2": stat,
-                    "dof": dof,
-                    "p_value": p,
-                    "n_reference": n_r,
-                    "n_current": n_c,
-                    "missing_reference": bc.reference[rows, miss] / np.maximum(n_r, 1),
-                    "missing_current": bc.current[rows, miss] / np.maximum(n_c, 1),
-                },
-                index=pd.Index(bc.features, name="feature"),
-            )
-        )
-    if not frames:
-        out = pd.DataFrame(columns=RESULT_COLUMNS, index=pd.Index([], name="feature"))
-        out["drifted"] = out["drifted"].astype(bool)
-        return out
-    out = pd.concat(frames).reindex([c for c in profile.columns])
-    out["p_adjusted"] = adjust_pvalues(out["p_value"].to_numpy(), cfg.drift.correction)
-    out["band"] = psi_band(out["psi"].to_numpy(), cfg.psi)
-    out["drifted"] = drift_decision(out["psi"].to_numpy(), out["p_adjusted"].to_numpy(), cfg.drift)
-    return out[RESULT_COLUMNS]
-
-
-def drift_table(
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
-    columns: Iterable[str] | None = None,
-    score_column: str | None = None,
-    cfg: MonitoringConfig | None = None,
-) -> pd.DataFrame:
-    """PSI, band, chi-square test and drift decision of every column, one row per column (index: feature).
-
-    columns: the features (default: the columns both frames have, the score column excepted). The score
-    column, when given, is a row of its own (role "score") tested on its own: the p-values of the features
-    are adjusted across the features only, so that the score's verdict does not depend on how many
-    features there are. Sorted by PSI, largest first (missing PSI last).
-    """
-    cfg = cfg or MonitoringConfig()
-    if columns is None:
-        columns = [c for c in reference.columns if c in set(current.columns) and c != score_column]
-    columns = list(dict.fromkeys(columns))
-    wanted = [*columns, *([score_column] if score_column else [])]
-    missing = sorted(set(wanted) - set(reference.columns)) + sorted(set(wanted) - set(current.columns))
-    if missing:
-        raise KeyError(f"columns missing from the reference or the production frame: {missing[:10]}")
-    parts = [compare(ReferenceProfile.fit(reference, columns, cfg.psi), current, cfg, FEATURE)]
-    if score_column is not None:
-        parts.append(compare(ReferenceProfile.fit(reference, [score_column], cfg.psi), current, cfg, SCORE))
-    out = pd.concat([p for p in parts if len(p)]) if any(len(p) for p in parts) else parts[0]
-    return out.sort_values("psi", ascending=False, na_position="last", kind="mergesort")
-
-
-def bin_table(
-    reference: pd.DataFrame, current: pd.DataFrame, column: str, cfg: PsiConfig | None = None
-) -> pd.DataFrame:
-    """One column's bins: label, counts and shares on both sides and its PSI term (for plots and audits)."""
-    cfg = cfg or PsiConfig()
-    (bc,) = ReferenceProfile.fit(reference, [column], cfg).count(current)
-    labels = bc.labels[0]
-    r = bc.reference[0, : len(labels)].astype(np.float64)
-    c = bc.current[0, : len(labels)].astype(np.float64)
-    rs = r / max(r.sum(), 1)
-    cs = c / max(c.sum(), 1)
-    rf, cf = np.maximum(rs, cfg.epsilon), np.maximum(cs, cfg.epsilon)
-    return pd.DataFrame(
-        {
-            "bin": labels,
-            "reference": r.astype(np.int64),
-            "current": c.astype(np.int64),
-            "reference_share": rs,
-            "current_share": cs,
-            "psi_term": (cf - rf) * np.log(cf / rf),
-        }
-    )
-
-
-def trace_to_raw(table: pd.DataFrame, raw_columns: Iterable[str]) -> pd.DataFrame:
-    """Roll a feature table's drift up to the raw columns it comes from.
-
-    A feature belongs to the raw column of the same name, or to the longest raw column name it starts with
-    followed by "_" (the features stage's one-hot indicators: NAME_CONTRACT_TYPE_Cash_loans). Per raw
-    column: the largest PSI, drifted if any of its features drifted, and the features. Features of no raw
-    column (aggregates of the side tables, domain ratios) are left out.
-    """
-    raw = sorted(set(raw_columns), key=len, reverse=True)
-    owner: dict[str, str] = {}
-    for feat in table.index:
-        if feat in raw:
-            owner[feat] = feat
-            continue
-        for col in raw:
-            if feat.startswith(col + "_"):
-                owner[feat] = col
-                break
-    rows = []
-    for col in sorted(set(owner.values())):
-        feats = [f for f, o in owner.items() if o == col]
-        sub = table.loc[feats]
-        rows.append(
-            {
-                "column": col,
-                "psi": float(sub["psi"].max()),
-                "drifted": bool(sub["drifted"].any()),
-                "features": feats,
-            }
-        )
-    return pd.DataFrame(rows, columns=["column", "psi", "drifted", "features"]).set_index("column")
