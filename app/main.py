@@ -29,7 +29,6 @@ if __package__ in (None, ""):  # `python app/main.py`: make the `app` package im
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import click  # noqa: E402
 import gradio as gr  # noqa: E402
 import typer  # noqa: E402
 
@@ -44,6 +43,7 @@ log = logging.getLogger("credit_scoring.app")
 PROG = "app/main.py"
 DEFAULT_PARAMS = PROJECT_ROOT / DEFAULT_PARAMS_FILE
 EXIT_FAILED = 2
+EXIT_USAGE = 2  # a bad argument, as for typer's own usage errors
 CSS = """
 .decision-box {font-size: 1.15rem; line-height: 1.5;}
 .decision-box h2 {margin: 0.2em 0;}
@@ -114,16 +114,19 @@ def command(
     params: Annotated[
         Path, typer.Option("--params", help="configuration file (params.yaml)")
     ] = DEFAULT_PARAMS,
-) -> int:
+) -> None:
     bad = [o for o in overrides or [] if "=" not in o]
     if bad:
-        raise click.UsageError(f"unexpected argument {bad[0]!r}: overrides are KEY=VALUE")
+        print(
+            f"[app] usage: [--params FILE] [KEY=VALUE ...]; unexpected argument {bad[0]!r}", file=sys.stderr
+        )
+        raise typer.Exit(EXIT_USAGE)
     try:
         cfg = load_config(params, list(overrides or []))
     except CreditScoringError as exc:
         print(f"[app] FAILED: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    return serve(cfg)
+        raise typer.Exit(EXIT_FAILED) from None
+    raise typer.Exit(serve(cfg))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -131,10 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        return int(cli(args, prog_name=PROG, standalone_mode=False) or 0)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+        cli(args, prog_name=PROG)
+    except SystemExit as done:  # the command's code; typer's own: 2 for a bad argument, 0 for --help
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else EXIT_FAILED)
+    return 0
 
 
 if __name__ == "__main__":

@@ -199,3 +199,7 @@ def test_bad_arguments_and_configuration_stop_the_app_at_start(params_file, tmp_
     assert "invalid configuration" in capsys.readouterr().err
     assert main(["--params", str(tmp_path / "missing.yaml")]) == 2
     assert "missing.yaml not found" in capsys.readouterr().err
+    assert main(["--params", str(params_file), "--no-such-option"]) == 2  # typer's own usage error
+    err = capsys.readouterr().err
+    assert "No such option" in err and "Traceback" not in err
+    assert main(["--help"]) == 0
