@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -120,22 +119,21 @@ def command(
     password_env: Annotated[
         str, typer.Option(help="environment variable of the password")
     ] = "CREDIT_APP_PASSWORD",
-) -> int:
+) -> None:
     user, password = os.environ.get(user_env), os.environ.get(password_env)
     check = capture(url, client_id, out, (user, password) if user and password else None)
     print(
         f"{check.screenshot}: {check.decision.splitlines()[0]}; fits at 200 % zoom: {check.fits_at_200_percent}"
     )
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command on `argv` (default: the command line); the exit code (2: bad argument)."""
     try:
-        return int(cli(argv, prog_name="app/screenshot.py", standalone_mode=False) or 0)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+        cli(argv, prog_name="app/screenshot.py")
+    except SystemExit as done:  # typer's own: 2 for a bad argument, 0 for --help
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    return 0
 
 
 if __name__ == "__main__":
