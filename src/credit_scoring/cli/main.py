@@ -14,6 +14,7 @@ import typer
 
 from credit_scoring import __version__
 from credit_scoring.cli.common import console
+from credit_scoring.cli.dataset import app as dataset_app
 from credit_scoring.cli.generate import batches, generate
 from credit_scoring.cli.monitor import monitor, reports
 
@@ -49,6 +50,7 @@ def main(
 
 for command in (generate, batches, monitor, reports):
     app.command()(command)
+app.add_typer(dataset_app, name="dataset")
 
 
 if __name__ == "__main__":  # pragma: no cover
