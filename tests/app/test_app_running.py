@@ -1,6 +1,6 @@
 """The running app, driven with gradio_client as a client program would: scores, what-if, batch, errors,
 access, model info and the reload of a new champion. Scores are checked against
-`mlflow.pyfunc.load_model("models:/credit_scoring@champion")` on the same raw rows.
+`mlflow.pyfunc.load_model("models:/credit_scoring-home_credit@champion")` on the same raw rows.
 
 The reload test moves the alias (to a copy of the same model), so it runs last.
 """
@@ -42,7 +42,7 @@ def reference(champion) -> Iterator[dict]:
     use_tracking_uri(champion.tracking_uri)
     mlflow.set_registry_uri(champion.tracking_uri)
     try:
-        model = mlflow.pyfunc.load_model("models:/credit_scoring@champion")
+        model = mlflow.pyfunc.load_model("models:/credit_scoring-home_credit@champion")
         pipeline = model.unwrap_python_model().pipeline
         ds = pipeline.preprocessor.dataset
         side = pd.read_parquet(champion.merge / "side_features.parquet")
@@ -237,7 +237,7 @@ def test_model_info_describes_the_champion(client, reference, champion) -> None:
     from mlflow.tracking import MlflowClient
 
     version = MlflowClient(champion.tracking_uri, champion.tracking_uri).get_model_version_by_alias(
-        "credit_scoring", "champion"
+        "credit_scoring-home_credit", "champion"
     )
     info = client.predict(api_name="/model_info")
     assert info["version"] == str(version.version) and info["run_id"] == version.run_id
@@ -253,9 +253,9 @@ def test_a_new_champion_is_served_without_a_restart(client, champion) -> None:
     from mlflow.tracking import MlflowClient
 
     registry = MlflowClient(champion.tracking_uri, champion.tracking_uri)
-    current = registry.get_model_version_by_alias("credit_scoring", "champion")
-    new = registry.create_model_version("credit_scoring", current.source, run_id=current.run_id)
-    registry.set_registered_model_alias("credit_scoring", "champion", new.version)
+    current = registry.get_model_version_by_alias("credit_scoring-home_credit", "champion")
+    new = registry.create_model_version("credit_scoring-home_credit", current.source, run_id=current.run_id)
+    registry.set_registered_model_alias("credit_scoring-home_credit", "champion", new.version)
     deadline = time.monotonic() + 180
     info = client.predict(api_name="/model_info")
     while info["version"] != str(new.version) and time.monotonic() < deadline:

@@ -91,7 +91,7 @@ def test_a_version_that_cannot_be_loaded_keeps_the_current_one(service, champion
     from mlflow.tracking import MlflowClient
 
     registry = MlflowClient(champion.tracking_uri, champion.tracking_uri)
-    current = registry.get_model_version_by_alias("credit_scoring", "champion")
+    current = registry.get_model_version_by_alias("credit_scoring-home_credit", "champion")
     serving = service.champion.card.version
     calls = []
     real_loader = service._load_model
@@ -100,8 +100,8 @@ def test_a_version_that_cannot_be_loaded_keeps_the_current_one(service, champion
         calls.append(uri)
         raise RuntimeError("corrupt model")
 
-    bad = registry.create_model_version("credit_scoring", current.source, run_id=current.run_id)
-    registry.set_registered_model_alias("credit_scoring", "champion", bad.version)
+    bad = registry.create_model_version("credit_scoring-home_credit", current.source, run_id=current.run_id)
+    registry.set_registered_model_alias("credit_scoring-home_credit", "champion", bad.version)
     service._load_model = broken
     try:
         assert service.refresh() is False
@@ -113,4 +113,4 @@ def test_a_version_that_cannot_be_loaded_keeps_the_current_one(service, champion
         assert service.champion.card.version == str(bad.version)
     finally:
         service._load_model = real_loader
-        registry.set_registered_model_alias("credit_scoring", "champion", current.version)
+        registry.set_registered_model_alias("credit_scoring-home_credit", "champion", current.version)

@@ -195,6 +195,9 @@ class RegistryConfig:
     alias: str = MISSING
     min_test_roc_auc: float = MISSING
     cost_tolerance: float = MISSING
+    # the explicit override that lets a challenger replace a champion it cannot be compared with (trained on
+    # another dataset or feature schema, or unable to score the current rows); never on by default
+    replace_incomparable: bool = MISSING
     input_example_rows: int = MISSING
     log_datasets: bool = MISSING
     # distributions pinned at their installed version in the logged model

@@ -22,37 +22,51 @@ from credit_scoring.config.modelling import CostConfig, RegistryConfig
 from credit_scoring.features.rows import split_rows
 from credit_scoring.io.catalog import Catalog
 from credit_scoring.modelling.costs import business_cost
-from credit_scoring.modelling.gate import Champion, Scores, gate
+from credit_scoring.modelling.gate import Champion, Lineage, Scores, feature_schema, gate, mismatch
 from credit_scoring.scoring.pipeline import DECISION, PROBABILITY
 from credit_scoring.stages.runner import Log, run_main
-from credit_scoring.tracking.champion import find_champion
+from credit_scoring.tracking.champion import find_champion, load_pipeline
 from credit_scoring.tracking.store import setup_tracking, tracking_uri
 
 NAME = "register"
 PROMOTED, REJECTED = "promoted", "rejected"
+DATASET_TAG, SCHEMA_TAG = "dataset", "feature_schema"  # lineage tags of every registered version
 
 
-def score_rows(model_uri: str, rows: pd.DataFrame, y: np.ndarray, cost: CostConfig) -> Scores:
+def scores_of(pyfunc: Any, rows: pd.DataFrame, y: np.ndarray, cost: CostConfig) -> Scores:
     """ROC AUC and business cost of a logged pyfunc on raw rows (its own threshold)."""
-    out = mlflow.pyfunc.load_model(model_uri).predict(rows)
+    out = pyfunc.predict(rows)
     return Scores(
         roc_auc=float(roc_auc_score(y, out[PROBABILITY])),
         business_cost=business_cost(y, out[DECISION].to_numpy(), cost),
     )
 
 
+def lineage_of(pipeline: Any) -> Lineage:
+    """The dataset and feature schema a scoring pipeline was trained on (recorded in the pipeline itself)."""
+    return Lineage(str(pipeline.preprocessor.dataset.name), feature_schema(list(pipeline.feature_names)))
+
+
 def current_champion(
     client: MlflowClient, reg: RegistryConfig, rows: pd.DataFrame, y: np.ndarray, cost: CostConfig
 ) -> Champion | None:
-    """The version holding the alias, re-scored on `rows`; None when no version holds it."""
+    """The version holding the alias, its lineage, re-scored on `rows`; None when no version holds it."""
     ref = find_champion(client, reg, tracking_uri(reg))
     if ref is None:
         return None
+    tagged = Lineage(ref.tags.get(DATASET_TAG), ref.tags.get(SCHEMA_TAG))
     try:
-        scores = score_rows(ref.alias_uri, rows, y, cost)
-    except Exception as exc:  # any failure of an old model: it cannot be compared, so it is replaced
-        return Champion(ref.version, None, f"{type(exc).__name__}: {exc}"[:300])
-    return Champion(ref.version, scores)
+        pyfunc, pipeline = load_pipeline(ref.alias_uri)
+    except Exception as exc:  # an old or broken model: it cannot be compared (the gate keeps it)
+        return Champion(ref.version, None, f"{type(exc).__name__}: {exc}"[:300], tagged)
+    loaded = lineage_of(pipeline)
+    lineage = Lineage(tagged.dataset or loaded.dataset, tagged.feature_schema or loaded.feature_schema)
+    if mismatch(loaded, lineage) is None:  # same population: re-score it on the current rows
+        try:
+            return Champion(ref.version, scores_of(pyfunc, rows, y, cost), lineage=lineage)
+        except Exception as exc:
+            return Champion(ref.version, None, f"{type(exc).__name__}: {exc}"[:300], lineage)
+    return Champion(ref.version, None, "another population", lineage)
 
 
 def run(cfg: Config, log: Log = print) -> dict[str, Any]:
@@ -65,11 +79,17 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
     raw_test = split_rows(catalog, ds, cfg.features, "test")
     y = raw_test[ds.target].to_numpy(dtype="int64")
     rows = raw_test.drop(columns=[ds.target])
-    challenger = score_rows(record["model_uri"], rows, y, cfg.evaluation.cost)
+    pyfunc, pipeline = load_pipeline(record["model_uri"])
+    challenger, lineage = scores_of(pyfunc, rows, y, cfg.evaluation.cost), lineage_of(pipeline)
     champion = current_champion(client, reg, rows, y, cfg.evaluation.cost)
-    decision = gate(challenger, champion, reg.min_test_roc_auc, reg.cost_tolerance)
+    decision = gate(
+        challenger, champion, reg.min_test_roc_auc, reg.cost_tolerance, lineage, reg.replace_incomparable
+    )
 
-    version = mlflow.register_model(record["model_uri"], reg.model_name, tags={"run_id": record["run_id"]})
+    lineage_tags = {DATASET_TAG: lineage.dataset or "", SCHEMA_TAG: lineage.feature_schema or ""}
+    version = mlflow.register_model(
+        record["model_uri"], reg.model_name, tags={"run_id": record["run_id"], **lineage_tags}
+    )
     tags = {
         "gate_decision": PROMOTED if decision.promote else REJECTED,
         "gate_reason": decision.reason,
@@ -90,12 +110,14 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
         "alias": reg.alias,
         "promoted": decision.promote,
         "reason": decision.reason,
-        "challenger": asdict(challenger),
+        "challenger": {**asdict(challenger), "lineage": asdict(lineage)},
         "champion_before": None
         if champion is None
         else {
             "version": champion.version,
             "scores": None if champion.scores is None else asdict(champion.scores),
+            "lineage": None if champion.lineage is None else asdict(champion.lineage),
+            "comparable": champion.scores is not None,
         },
         "champion_after": str(version.version)
         if decision.promote

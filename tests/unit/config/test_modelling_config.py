@@ -35,7 +35,9 @@ def option_files() -> list[tuple[str, Path]]:
 
 @pytest.mark.parametrize("group, path", option_files(), ids=lambda v: getattr(v, "stem", v))
 def test_every_option_file_validates(group: str, path: Path) -> None:
-    cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(SCHEMAS[group]), OmegaConf.load(path)))
+    root = OmegaConf.create({"dataset": {"name": "any"}, "option": OmegaConf.load(path)})
+    OmegaConf.resolve(root)  # an option may refer to other groups (registry.model_name names the dataset)
+    cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(SCHEMAS[group]), root.option))
     assert cfg.name == path.stem
 
 
@@ -68,3 +70,12 @@ def test_composition_with_group_switches() -> None:
 def test_bad_settings_are_refused(override: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         compose_config(["model=lightgbm", *PATHS, override])
+
+
+def test_registered_model_name_follows_the_dataset() -> None:
+    """One lineage per dataset: each portfolio has its own registered model (and champion)."""
+    home = compose_config(PATHS)
+    single = compose_config(["dataset=single_table", *PATHS])
+    assert home.registry.model_name == "credit_scoring-home_credit"
+    assert single.registry.model_name == f"credit_scoring-{single.dataset.name}" != home.registry.model_name
+    assert home.registry.replace_incomparable is False
