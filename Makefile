@@ -21,6 +21,8 @@ BENCH ?= *
 BENCH_ARGS ?=
 APP_ARGS ?=
 MONITOR_ARGS ?=
+DATASET ?=     # conf/dataset/<DATASET>.yaml (e.g. written by `credit-scoring dataset init`); empty: params.yaml as it is
+RAW ?=         # folder of that dataset's CSVs (paths.raw); empty: the configured one
 REPORTS_HOST ?= 127.0.0.1
 REPORTS_PORT ?= 8000
 BATCHES := artifacts/batches/production
@@ -45,13 +47,18 @@ setup: ## Install uv if missing (pip install uv), then the locked environment (u
 	$(UV) sync --frozen
 
 data: setup ## Create the embedded default dataset in data/ (only if data/raw/application_train.csv is missing)
-	@if [ -f $(RAW_SENTINEL) ]; then \
+	@if [ -n "$(DATASET)" ] && [ "$(DATASET)" != home_credit ]; then \
+		echo "data: dataset $(DATASET): its own CSVs are read, no dataset is generated"; \
+	elif [ -f $(RAW_SENTINEL) ]; then \
 		echo "data: $(RAW_SENTINEL) exists, keeping data/ as it is (delete data/ to regenerate)"; \
 	else \
 		$(RUN) credit-scoring generate; \
 	fi
 
-run: setup data ## Setup + data + the pipeline (uv run dvc repro, when dvc.yaml exists)
+run: setup data ## Setup + data + the pipeline (dvc repro); DATASET=name [RAW=folder]: your own portfolio
+	@if [ -n "$(DATASET)" ]; then \
+		$(RUN) python pipelines/params.py dataset=$(DATASET) $(if $(RAW),paths.raw=$(abspath $(RAW))); \
+	fi
 	@if [ -f dvc.yaml ]; then \
 		$(RUN) dvc repro; \
 	else \
