@@ -8,7 +8,7 @@ inference itself (`credit_scoring.data.infer`) only sees Arrow tables.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -51,8 +51,8 @@ def collect_csvs(paths: Sequence[Path]) -> dict[str, Path]:
     return found
 
 
-def read_sample(path: Path, rows: int = SAMPLE_ROWS) -> tuple[pa.Table, int]:
-    """The first `rows` data rows of `path`, every column as text; and the file's number of data rows."""
+def read_sample(path: Path, rows: int = SAMPLE_ROWS) -> pa.Table:
+    """The first `rows` data rows of `path`, every column as text."""
     header = read_header(path)
     spaced = [h for h in header if not h.strip() or re.search(r"\s", h)]
     if spaced:
@@ -60,22 +60,40 @@ def read_sample(path: Path, rows: int = SAMPLE_ROWS) -> tuple[pa.Table, int]:
             f"{path.name}: column name(s) {', '.join(repr(h) for h in spaced)} contain spaces or are empty "
             "(the dataset file lists names separated by spaces)"
         )
-    batches, taken, total = [], 0, 0
+    seen: set[str] = set()
+    dupes = sorted({h for h in header if h in seen or seen.add(h)})
+    if dupes:
+        raise InputDataError(
+            f"{path.name}: column name(s) {', '.join(dupes)} appear more than once in the header"
+        )
+    batches, taken = [], 0
     reader = _open(path, header, None)
-    for batch in reader:
-        total += batch.num_rows
-        if taken < rows:
-            batches.append(batch.slice(0, rows - taken))
-            taken += batches[-1].num_rows
-    if total == 0:
+    for batch in _batches(path, reader):
+        batches.append(batch.slice(0, rows - taken))
+        taken += batches[-1].num_rows
+        if taken >= rows:
+            break
+    if taken == 0:
         raise InputDataError(f"{path.name}: has a header but no data rows")
-    return pa.Table.from_batches(batches, schema=reader.schema), total
+    return pa.Table.from_batches(batches, schema=reader.schema)
 
 
 def read_columns(path: Path, columns: Sequence[str]) -> pa.Table:
-    """Whole `columns` of `path`, as text (the full pass for keys, references and the target)."""
+    """Whole `columns` of `path` (at least one), as text: the full pass for keys, references and the target."""
+    if not columns:
+        raise ValueError("read_columns needs at least one column")
     header = read_header(path)
-    return pa.Table.from_batches(list(_open(path, header, list(columns))))
+    reader = _open(path, header, list(columns))
+    return pa.Table.from_batches(list(_batches(path, reader)), schema=reader.schema)
+
+
+def _batches(path: Path, reader: pacsv.CSVStreamingReader) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from reader
+    except pa.ArrowInvalid as exc:
+        raise InputDataError(
+            f"{path.name}: cannot be parsed as CSV ({exc}); the file may be truncated"
+        ) from None
 
 
 def _open(path: Path, header: list[str], include: list[str] | None) -> pacsv.CSVStreamingReader:

@@ -197,7 +197,6 @@ def contained(child: pa.ChunkedArray | pa.Array, parents: Sequence[pa.ChunkedArr
 class _Table:
     path: Path
     sample: pa.Table
-    rows: int
 
     @property
     def header(self) -> list[str]:
@@ -218,15 +217,22 @@ def infer_dataset(
     tables: dict[str, _Table] = {}
     for table, path in csvs.items():
         try:
-            sample, rows = read_sample(path, sample_rows)
+            sample = read_sample(path, sample_rows)
         except InputDataError as exc:
             problems.append(f"{path}: {exc}" if not str(exc).startswith(path.name) else str(exc))
             continue
-        tables[table] = _Table(path, sample, rows)
+        tables[table] = _Table(path, sample)
     if problems:
         raise InferenceError(problems)
     train, production = _roles(tables, id_col, target, production)
-    full = {t: read_columns(tables[t].path, _full_columns(t, tables, id_col, target, train)) for t in tables}
+    full = {}
+    try:
+        for t, tab in tables.items():
+            full[t] = read_columns(
+                tab.path, _full_columns(t, tables, id_col, target, train) or tab.header[:1]
+            )
+    except InputDataError as exc:
+        raise InferenceError([str(exc)]) from None
     problems += _check_id_and_target(tables, full, id_col, target, train, production)
     if problems:
         raise InferenceError(problems)
@@ -348,7 +354,7 @@ def _table_info(name: str, tab: _Table, full: pa.Table, id_col: str, target: str
         notes.append(f"empty in the sample, declared float: {' '.join(empty)}")
     if single:
         notes.append(f"one value only in the sample, declared flag: {' '.join(single)}")
-    info = TableInfo(name, tab.path.name, tab.rows, tab.sample.num_rows, types, notes=notes)
+    info = TableInfo(name, tab.path.name, full.num_rows, tab.sample.num_rows, types, notes=notes)
     if main:
         info.key = [id_col]
     else:

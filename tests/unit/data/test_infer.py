@@ -191,6 +191,10 @@ def test_a_file_argument_and_a_side_table_without_the_id(tmp_path: Path) -> None
         ({"loans": LOANS.replace("2,1,41", "2,2,41")}, [], "target 'default' must be 0 or 1 on every row"),
         ({"loans": LOANS}, ["--target", "bad"], "target column 'bad' is missing"),
         ({"loans": LOANS}, ["--production", "prod"], "--production 'prod' is not one of the tables"),
+        ({"loans": "loan_id,default\n"}, [], "loans.csv: has a header but no data rows"),
+        ({"loans": LOANS + "6,0\n"}, [], "loans.csv: cannot be parsed as CSV"),
+        ({"loans": LOANS.replace("age,", "my age,", 1)}, [], "'my age' contain spaces"),
+        ({"loans": LOANS.replace("age,", "income,", 1)}, [], "income appear more than once"),
     ],
 )
 def test_bad_input_one_line_nothing_written(
