@@ -113,8 +113,9 @@ def _aggregation(info: DatasetInfo, table: TableInfo) -> list[str]:
     else:
         lines.append("    numeric: {}  # no numeric column")
     if categories:
-        lines.append("    # categorical: share of each level; uncomment (and trim) to add:")
-        lines += [f"    # categorical: {line}" for line in _names(categories, "    # categorical: ")]
+        lines.append("    # the share of each level of the categorical columns: uncomment (and trim) to add")
+        lines.append("    # categorical: >-")
+        lines += [f"    #   {line}" for line in _names(categories, "    #   ")]
     lines += ["    max_levels: 20", "    nan_as_category: true", "    count: true  # rows per id"]
     return lines
 

@@ -229,7 +229,7 @@ def infer_dataset(
     try:
         for t, tab in tables.items():
             full[t] = read_columns(
-                tab.path, _full_columns(t, tables, id_col, target, train) or tab.header[:1]
+                tab.path, _full_columns(t, tables, id_col, target, (train, production)) or tab.header[:1]
             )
     except InputDataError as exc:
         raise InferenceError([str(exc)]) from None
@@ -279,12 +279,16 @@ def _roles(
     return holders[0], production
 
 
-def _id_like(column: str, tables: dict[str, _Table]) -> bool:
-    shared = sum(column in tab.header for tab in tables.values()) > 1
+def _id_like(column: str, table: str, tables: dict[str, _Table], main: tuple[str, str | None]) -> bool:
+    """An id-like name, or a column shared with a side table (a column shared by the train and production
+    tables only, like an age, is no key)."""
+    shared = any(column in tab.header for t, tab in tables.items() if t != table and t not in main)
     return shared or bool(ID_LIKE.search(column))
 
 
-def _full_columns(table: str, tables: dict[str, _Table], id_col: str, target: str, train: str) -> list[str]:
+def _full_columns(
+    table: str, tables: dict[str, _Table], id_col: str, target: str, main: tuple[str, str | None]
+) -> list[str]:
     """Columns read whole: the id, the target of the train table, and every candidate key or reference."""
     tab = tables[table]
     keyish = (ColumnType.int, ColumnType.category)
@@ -292,8 +296,8 @@ def _full_columns(table: str, tables: dict[str, _Table], id_col: str, target: st
         c
         for c in tab.header
         if c == id_col
-        or (c == target and table == train)
-        or (_id_like(c, tables) and infer_column_type(tab.sample.column(c)) in keyish)
+        or (c == target and table == main[0])
+        or (_id_like(c, table, tables, main) and infer_column_type(tab.sample.column(c)) in keyish)
     ]
 
 
@@ -366,6 +370,8 @@ def _table_info(name: str, tab: _Table, full: pa.Table, id_col: str, target: str
             if not missing and not extra:
                 info.key = [col]
                 break
+        if info.key == [id_col]:
+            notes.append(f"one row per {id_col}: if these are applicants to score, name it with --production")
     for col, kind in types.items():
         if kind in (ColumnType.int, ColumnType.float) and col not in (id_col, target, *info.key):
             found = find_sentinel(col, tab.sample.column(col))

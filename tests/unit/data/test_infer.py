@@ -155,6 +155,17 @@ def test_written_file_composes_with_the_real_configuration(tmp_path: Path) -> No
     assert ds.aggregations[0].numeric == {"amount": "min max mean"}
 
 
+def test_a_second_applicant_table_without_production_is_a_side_table(tmp_path: Path) -> None:
+    raw = write(tmp_path / "raw", loans=LOANS, production=PRODUCTION)
+    info = infer_dataset("mine", collect_csvs([raw]), "loan_id", "default")
+    side = info.tables["production"]
+    assert info.side_tables == ["production"] and side.key == ["loan_id"]
+    assert any("--production" in n for n in side.notes)
+    text_ = render_dataset(info, 1000)
+    assert "# categorical: >-" in text_ and "#   purpose" in text_
+    assert [a.table for a in parse_dataset(text_).aggregations] == ["production"]
+
+
 def test_sentinel_suggested_when_sure(tmp_path: Path) -> None:
     rows = "\n".join(f"{i},{i % 2},{-(i * 37 % 5000)}" for i in range(1, 200))
     odd = "\n".join(f"{i},0,365243" for i in range(200, 230))
