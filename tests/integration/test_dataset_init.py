@@ -7,12 +7,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from credit_scoring.cli.main import app
 from credit_scoring.config import ColumnType, Config, DatasetConfig, compose_config
 from credit_scoring.config.schema import DEFAULT_CONF_DIR
+from credit_scoring.data.dataset_yaml import parse_dataset
 from credit_scoring.generator import GeneratorConfig, generate
 from credit_scoring.stages.ingest import run as ingest
 from credit_scoring.stages.merge import run as merge
@@ -98,3 +101,30 @@ def test_inferred_dataset_runs_through_ingest_and_merge(
     ingest(cfg, log=lambda _m: None)
     merge(cfg, log=lambda _m: None)
     assert (tmp_path / "merge" / "side_features.parquet").is_file()
+
+
+def test_single_table_example_is_reproduced(tmp_path: Path) -> None:
+    """The loans.csv of single_table.yaml (as tests/integration/test_single_table.py builds it): same types."""
+    rng = np.random.default_rng(0)
+    n = 600
+    loans = pd.DataFrame(
+        {
+            "loan_id": np.arange(5000, 5000 + n),
+            "default": (rng.random(n) < 0.2).astype(int),
+            "income": rng.lognormal(10, 0.5, n).round(2),
+            "debt": rng.lognormal(9, 1.0, n).round(2),
+            "age": rng.integers(18, 80, n),
+            "purpose": rng.choice(["car", "home", "study", None], n),
+            "has_guarantor": rng.choice(["Y", "N"], n),
+        }
+    )
+    loans.to_csv(tmp_path / "loans.csv", index=False)
+    out = tmp_path / "dataset"
+    args = [str(tmp_path / "loans.csv"), "--name", "loans", "--id", "loan_id", "--target", "default"]
+    result = CliRunner().invoke(app, ["dataset", "init", *args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    ds = parse_dataset((out / "loans.yaml").read_text())
+    committed = compose_config(["dataset=single_table"]).dataset
+    assert ds.tables["loans"].types == committed.tables["loans"].types
+    assert (ds.train_table, ds.production_table, ds.aggregations) == ("loans", None, [])
+    assert ds.tables["loans"].key == ["loan_id"]
