@@ -58,17 +58,16 @@ def _client_tab(service: ScoringService) -> SimpleNamespace:
     examples = service.example_ids()
     with gr.Row(equal_height=False):
         client_id = gr.Textbox(
-            label="Client ID (SK_ID_CURR)",
-            placeholder="e.g. " + str((examples[PRODUCTION] or [100002])[0]),
+            label=f"Client ID ({service.champion.ds.id})",
+            placeholder="e.g. " + str((examples[PRODUCTION] or examples[KNOWN] or [100002])[0]),
             elem_id="client-id",
             scale=3,
             min_width=220,
         )
         lookup = gr.Button("Look up the client", variant="primary", elem_id="lookup", scale=1, min_width=160)
-    gr.Markdown(
-        f"Production clients, e.g. {', '.join(map(str, examples[PRODUCTION]))}; "
-        f"known clients (past credits), e.g. {', '.join(map(str, examples[KNOWN]))}."
-    )
+    hints = [f"{who}, e.g. {', '.join(map(str, examples[source]))}" for source, who in
+             ((PRODUCTION, "Production clients"), (KNOWN, "known clients (past credits)")) if examples[source]]  # fmt: skip
+    gr.Markdown("; ".join(hints) + ".")
     ids = {"decision": "decision", "reasons": "reasons", "gauge": "gauge", "reasons_chart": "reasons-chart"}
     view = _decision_view(ids, placeholders=True)
     return SimpleNamespace(client_id=client_id, lookup=lookup, view=view)
@@ -115,7 +114,7 @@ def _what_if_tab(handlers: Handlers) -> SimpleNamespace:
 
 def _batch_tab(service: ScoringService) -> SimpleNamespace:
     gr.Markdown(
-        "Upload a CSV of applications with the columns of application_test.csv (comma-separated). "
+        f"Upload a CSV of applications with the columns of {service.champion.table.file} (comma-separated). "
         "The scored file adds the probability of default, the decision, the distance to the "
         f"threshold and the {service.serving.batch_reasons} main reasons of each row."
     )

@@ -154,13 +154,20 @@ def batch_folders(series_dir: Path) -> list[Path]:
     return folders
 
 
+def batch_table(ds: DatasetConfig) -> str:
+    """The table of a batch's application rows: the production table, else (a dataset without one) the
+    training table (its columns; the target may be absent)."""
+    return ds.production_table or ds.train_table
+
+
 def batch_files(ds: DatasetConfig, folder: Path) -> dict[str, str]:
-    """The files of a batch folder (the production table and the side tables, by table name), or an error
-    naming those it lacks."""
+    """The files of a batch folder (the production table, or the training table's file when the dataset has
+    no production table, and the side tables, by table name), or an error naming those it lacks."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputDataError(f"{folder}: not a folder")
-    needed = {n: t.file for n, t in ds.tables.items() if n != ds.train_table}
+    skip = ds.train_table if ds.production_table is not None else None
+    needed = {n: t.file for n, t in ds.tables.items() if n != skip}
     missing = [f for f in needed.values() if not (folder / f).is_file()]
     if missing:
         raise InputDataError(f"{folder}: missing {missing} (a batch folder holds {sorted(needed.values())})")

@@ -4,6 +4,7 @@ decision, the distance to the threshold and the main reasons of each row."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from credit_scoring.serving.requests import listed
 from credit_scoring.serving.results import GRANTED, REFUSED
 
 if TYPE_CHECKING:
+    from credit_scoring.config.dataset import TableConfig
     from credit_scoring.serving.champion import ChampionVersion
 
 
@@ -27,25 +29,37 @@ class BatchResult:
     summary: str
 
 
+def upload_table(v: ChampionVersion) -> TableConfig:
+    """The declared columns of an uploaded application (the target, declared when the dataset has no
+    production table and applications are rows of the training table, is never required)."""
+    cols = v.table.columns
+    kept = {
+        f.name: " ".join(c for c in getattr(cols, f.name).split() if c != v.ds.target)
+        for f in dataclasses.fields(cols)
+    }
+    return dataclasses.replace(v.table, columns=dataclasses.replace(cols, **kept))
+
+
 def read_applications(v: ChampionVersion, path: Path, file: str) -> pd.DataFrame:
     """The file's rows typed like an ingested table; a message naming the file (as uploaded) otherwise."""
     header = read_header(path)
-    missing = [c for c in v.table.types if c not in header]
+    table = upload_table(v)
+    missing = [c for c in table.types if c not in header]
     if missing:
         raise InputDataError(
             f"{file}: {len(missing)} required column{'s are' if len(missing) > 1 else ' is'} missing: "
-            f"{listed(missing)}. The file must have the columns of application_test.csv, comma-separated "
+            f"{listed(missing)}. The file must have the columns of {v.table.file}, comma-separated "
             f"(its header has {len(header)} column{'s' if len(header) != 1 else ''})."
         )
     try:
-        raw = read_raw_csv(path, v.table, v.ds.error_examples)
+        raw = read_raw_csv(path, table, v.ds.error_examples)
     except InputDataError as exc:
         raise InputDataError(str(exc).replace(path.name, file)) from None
     if len(raw.frame) > v.cfg.batch_max_rows:
         raise InputDataError(
             f"{file}: {len(raw.frame):,} rows, more than the {v.cfg.batch_max_rows:,} allowed"
         )
-    return validate_table(raw.frame, v.table, file=file, examples=v.ds.error_examples)
+    return validate_table(raw.frame, table, file=file, examples=v.ds.error_examples)
 
 
 def score_csv(v: ChampionVersion, path: Path | str, name: str | None = None) -> BatchResult:

@@ -25,7 +25,7 @@ from credit_scoring.modelling.models import MATRIX_DTYPE
 from credit_scoring.scoring.pipeline import ScoringPipeline, application_table
 from credit_scoring.serving.clients import ClientStore
 from credit_scoring.serving.explain import NUMERIC, Labeller, Reasoner, feature_groups
-from credit_scoring.serving.requests import what_if_fields
+from credit_scoring.serving.requests import what_if_columns, what_if_fields
 from credit_scoring.serving.results import ScoreResult
 from credit_scoring.tracking.champion import ChampionRef, iso_utc
 
@@ -147,7 +147,6 @@ class ChampionVersion:
         self.table = application_table(self.ds)
         self.declared: dict[str, ColumnType] = self.table.types
         self.labeller = Labeller(cfg.plain_words)
-        self.form = what_if_fields(self, cfg.what_if_fields)
 
         start = time.perf_counter()
         self.features = self.features_in_chunks(len(store), store.rows)  # before imputation (what people see)
@@ -161,6 +160,8 @@ class ChampionVersion:
         self.reasoner = Reasoner(self.groups, self.labeller, self.features[self.context_positions])
         sample = self.context_positions[: min(cfg.importance_rows, len(self.context_positions))]
         self.importance = self.reasoner.importance(self.contributions(self.matrix[sample]))
+        columns = what_if_columns(self, cfg.what_if_fields, list(self.importance["feature"]))
+        self.form = what_if_fields(self, columns)  # the configured fields, else the most important columns
         self.numeric = [g.name for g in self.groups if g.kind == NUMERIC]
         numeric = set(self.numeric)
         top = [f for f in self.importance["feature"] if f in numeric][: cfg.neighbour_features]

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 MAX_LISTED = 10  # column names listed in one error message
 FLAG_TEXT = {"0": 0, "1": 1, "n": 0, "y": 1, "no": 0, "yes": 1, "false": 0, "true": 1, "0.0": 0, "1.0": 1}
 YES, NO = "yes", "no"  # a flag in the what-if form
+DEFAULT_WHAT_IF_FIELDS = 10  # fields of the form when the configured ones are not in the dataset
 
 
 # ---- values -------------------------------------------------------------------------------------------------
@@ -35,11 +36,11 @@ def parse_client_id(value: Any) -> int:
         return int(value)
     text = str(value if value is not None else "").strip()
     if not text:
-        raise InputDataError("enter a client id (SK_ID_CURR), e.g. 100002")
+        raise InputDataError("enter a client id (a whole number)")
     try:
         number = float(text)
     except ValueError:
-        raise InputDataError(f"client id {text!r} is not a number (SK_ID_CURR is a whole number)") from None
+        raise InputDataError(f"client id {text!r} is not a number (a client id is a whole number)") from None
     if not math.isfinite(number) or not number.is_integer():
         raise InputDataError(f"client id {text!r} is not a whole number")
     return int(number)
@@ -132,7 +133,7 @@ def row_from_fields(
     if unknown:
         raise InputDataError(
             f"unknown field{'s' if len(unknown) > 1 else ''} {listed(unknown)}: fields are the columns "
-            "of application_test.csv (and the side-table features)"
+            f"of {application_table_name(v)} (and the side-table features)"
         )
     client_id: int | None = None
     position: int | None = None
@@ -153,8 +154,26 @@ def row_from_fields(
     return pd.DataFrame(columns), client_id, position
 
 
+def application_table_name(v: ChampionVersion) -> str:
+    """The file whose columns an application has (application_test.csv for Home Credit)."""
+    return v.table.file
+
+
+def what_if_columns(v: ChampionVersion, configured: Sequence[str], ranked: Sequence[str]) -> list[str]:
+    """The form's columns: the configured application columns the champion reads; when none of them is in
+    the dataset (another bank's tables), its most important raw application columns (`ranked`: most
+    important first), as many as were configured (or DEFAULT_WHAT_IF_FIELDS)."""
+    editable = {c for c in v.application_columns if c in v.declared and c not in (v.ds.id, v.ds.target)}
+    kept = [c for c in dict.fromkeys(configured) if c in editable]
+    if kept:
+        return kept
+    top = [c for c in dict.fromkeys(ranked) if c in editable]
+    rest = [c for c in v.application_columns if c in editable and c not in top]
+    return [*top, *rest][: len(configured) or DEFAULT_WHAT_IF_FIELDS]
+
+
 def what_if_fields(v: ChampionVersion, columns: Sequence[str]) -> list[FieldInfo]:
-    """The form's fields: the configured application columns the champion reads, in shown units."""
+    """The form's fields: application columns the champion reads (`what_if_columns`), in shown units."""
     levels = getattr(v.pipeline.preprocessor.encoder_, "levels_", {})
     kinds = {ColumnType.category: CATEGORY, ColumnType.flag: FLAG}
     out = []

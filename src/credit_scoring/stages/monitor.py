@@ -11,7 +11,8 @@ unseen by the model: in-sample scores of the training rows are sharper than any 
 would always look drifted); the Evidently report compares the test split's top features and score.
 
 Production population (`current`):
-- default: the features stage's production table (application_test), scored with the champion;
+- default: the features stage's production table (application_test), scored with the champion; a dataset
+  without a production table (`dataset.production_table: null`): the held-out test split;
 - a file (CSV or Parquet of raw application rows): its side features are read from the merge stage's output
   for the ids it has (rows without side-table history get none), then preprocessed by the champion itself;
 - a folder holding the production table and the side tables (a month of `credit-scoring batches`): ingested
@@ -61,6 +62,7 @@ from credit_scoring.monitoring.populations import (
     application_notes,
     batch_files,
     batch_folders,
+    batch_table,
     check_features,
     describe,
     features_population,
@@ -88,6 +90,7 @@ if TYPE_CHECKING:
     from credit_scoring.features.aggregate import Vocabulary
 
 Log = Callable[[str], None]
+NO_PRODUCTION = "test split (no production table)"  # the current population of a dataset without one
 __all__ = ["MonitorResult", "main", "monitor", "monitor_series", "read_rows", "run"]
 
 
@@ -170,18 +173,23 @@ def folder_population(
         paths = dataclasses.replace(
             cfg.paths, raw=str(work / "raw"), ingest=str(work / "ingest"), merge=str(work / "merge")
         )
-        sub = dataclasses.replace(cfg, paths=paths, dataset=without_table(ds, ds.train_table))
+        # no training table in a batch, unless there is no production table (rows of the training table's file)
+        batch_ds = ds if ds.production_table is None else without_table(ds, ds.train_table)
+        sub = dataclasses.replace(cfg, paths=paths, dataset=batch_ds)
         ingest(sub, log=log)
         levels = vocabulary if vocabulary is not None else read_vocabulary(Catalog(cfg.paths))
         merge(sub, log=log, vocabulary=levels)  # the training data's levels
         batch = Catalog(paths)
-        app = batch.ingested(ds.production_table).read()
+        app = batch.ingested(batch_table(ds)).read()
         rows = applicant_rows(app, side_features_frame(batch, cfg.features, ds.id), ds)
     return rows_population(rows, champion.pipeline, ds.id, Path(folder).name, str(folder))
 
 
 def current_population(cfg: Config, champion: Champion, current: Path | None, log: Log) -> Population:
     if current is None:
+        if cfg.dataset.production_table is None:
+            log(f"dataset {cfg.dataset.name} has no production table: current = the held-out test split")
+            return part_population(cfg, champion, "test", NO_PRODUCTION)
         return part_population(cfg, champion, "production", cfg.dataset.production_table)
     if Path(current).is_dir():
         return folder_population(cfg, champion, Path(current), log)
@@ -338,7 +346,7 @@ def monitor(
         labels = Path(cfg.paths.oracle)
     reference = reference_performance(cfg, champion, test)
     performance = labelled_performance(cfg, champion, reference, cur, labels)
-    raw_columns = [c for c in ds.tables[ds.production_table].types if c != ds.id]
+    raw_columns = [c for c in ds.tables[batch_table(ds)].types if c not in (ds.id, ds.target)]
     col = mon.report.score_column
     with atomic_dir(target) as staging:
         evidently = check_top_features(
