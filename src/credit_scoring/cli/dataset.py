@@ -81,6 +81,8 @@ def init(
         rows = parse_int(sample_rows, "--sample-rows", minimum=100)
         if not NAME.match(name):
             raise UsageProblem(f"--name {escape(repr(name))}: use letters, digits, _ and - only")
+        if id_col == target:
+            raise UsageProblem(f"--id and --target are the same column {escape(repr(id_col))}")
         check_dir_target(out, "--out")
         if target_file.exists() and not force:
             raise UsageProblem(f"{escape(str(target_file))} already exists (--force to overwrite it)")

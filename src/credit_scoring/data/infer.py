@@ -259,7 +259,9 @@ def _roles(
         problems.append(f"--production {production!r} is not one of the tables read ({', '.join(tables)})")
         production = None
     holders = [t for t, tab in tables.items() if target in tab.header and t != production]
-    if not holders:
+    if not holders and production is not None and target in tables[production].header:
+        problems.append(f"--production {production!r} is the only table with the target {target!r}")
+    elif not holders:
         problems.append(f"target column {target!r} is missing: no table has it ({', '.join(tables)})")
     elif len(holders) > 1:
         problems.append(
@@ -407,6 +409,8 @@ def _compare_production(info: DatasetInfo) -> None:
         prod.notes.append(f"missing training columns (must be added): {' '.join(missing)}")
     if extra:
         prod.notes.append(f"columns not in the training table: {' '.join(extra)}")
+    if info.target in prod.types:
+        prod.notes.append(f"has the target {info.target}: a production table is scored, drop the column")
     for col in expected:
         if col in prod.types and prod.types[col] is not train.types[col]:
             both = widest(train.types[col], prod.types[col])

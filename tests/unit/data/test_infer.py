@@ -203,6 +203,12 @@ def test_a_file_argument_and_a_side_table_without_the_id(tmp_path: Path) -> None
         ({"loans": LOANS}, ["--target", "bad"], "target column 'bad' is missing"),
         ({"loans": LOANS}, ["--production", "prod"], "--production 'prod' is not one of the tables"),
         ({"loans": "loan_id,default\n"}, [], "loans.csv: has a header but no data rows"),
+        (
+            {"loans": LOANS},
+            ["--production", "loans"],
+            "--production 'loans' is the only table with the target",
+        ),
+        ({"loans": LOANS}, ["--target", "loan_id"], "--id and --target are the same column"),
         ({"loans": LOANS + "6,0\n"}, [], "loans.csv: cannot be parsed as CSV"),
         ({"loans": LOANS.replace("age,", "my age,", 1)}, [], "'my age' contain spaces"),
         ({"loans": LOANS.replace("age,", "income,", 1)}, [], "income appear more than once"),
@@ -256,3 +262,14 @@ def test_bad_name_is_a_usage_error(tmp_path: Path) -> None:
 def test_inference_error_lists_problems() -> None:
     error = InferenceError(["a", "b"])
     assert error.problems == ["a", "b"] and str(error) == "a\nb"
+
+
+def test_production_differences_are_noted(tmp_path: Path) -> None:
+    production = PRODUCTION.replace("loan_id,age,", "loan_id,default,").replace("100,30,", "100,0,")
+    production = production.replace("101,44,", "101,1,")
+    raw = write(tmp_path / "raw", loans=LOANS, production=production)
+    info = infer_dataset("mine", collect_csvs([raw]), "loan_id", "default", "production")
+    notes = " ".join(info.tables["production"].notes)
+    assert "missing training columns (must be added): age" in notes
+    assert "has the target default" in notes
+    assert "# missing training columns" in render_dataset(info, 1000)
