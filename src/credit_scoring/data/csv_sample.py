@@ -100,7 +100,7 @@ def _open(path: Path, header: list[str], include: list[str] | None) -> pacsv.CSV
     try:
         return pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 22),
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 22),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in header},
                 strings_can_be_null=True,
