@@ -127,12 +127,12 @@ def register_api(service: ScoringService) -> None:
     """The named API endpoints (gradio_client), inside the Blocks being built: JSON in, JSON out."""
 
     def score(client_id: str) -> dict:
-        """Probability of default, decision, threshold, distance and main reasons of a client (SK_ID_CURR)."""
+        """Probability of default, decision, threshold, distance and main reasons of a client (by its id)."""
         return service.score_client(client_id).to_dict()
 
     def score_features(fields: dict) -> dict:
-        """Score of an application given as {column: value} (raw columns and units of application_test.csv).
-        With the SK_ID_CURR of a known client, the fields replace that client's values (what-if)."""
+        """Score of an application given as {column: value} (raw columns and units of the application table).
+        With the id of a known client, the fields replace that client's values (what-if)."""
         return service.score_fields(fields).to_dict()
 
     def model_info() -> dict:

@@ -65,8 +65,8 @@ def _client_tab(service: ScoringService) -> SimpleNamespace:
             min_width=220,
         )
         lookup = gr.Button("Look up the client", variant="primary", elem_id="lookup", scale=1, min_width=160)
-    hints = [f"{who}, e.g. {', '.join(map(str, examples[source]))}" for source, who in
-             ((PRODUCTION, "Production clients"), (KNOWN, "known clients (past credits)")) if examples[source]]  # fmt: skip
+    who = {PRODUCTION: "Production clients", KNOWN: "known clients (past credits)"}
+    hints = [f"{who[s]}, e.g. {', '.join(map(str, examples[s]))}" for s in who if examples[s]]
     gr.Markdown("; ".join(hints) + ".")
     ids = {"decision": "decision", "reasons": "reasons", "gauge": "gauge", "reasons_chart": "reasons-chart"}
     view = _decision_view(ids, placeholders=True)

@@ -112,7 +112,9 @@ cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
 @cli.command(help="Sign in to the running app, look a client up and save a screenshot.")
 def command(
-    client_id: Annotated[str, typer.Option("--client-id", help="the client looked up (SK_ID_CURR)")],
+    client_id: Annotated[
+        str, typer.Option("--client-id", help="the client looked up (its id, e.g. SK_ID_CURR)")
+    ],
     url: Annotated[str, typer.Option(help="the running app")] = "http://127.0.0.1:7860",
     out: Annotated[Path, typer.Option(help="the screenshot (PNG)")] = Path("docs/app.png"),
     user_env: Annotated[str, typer.Option(help="environment variable of the user")] = "CREDIT_APP_USER",

@@ -196,10 +196,10 @@ class ScoringService:
         return requests.row_from_fields(self.champion, fields)
 
     def score_fields(self, fields: dict[str, Any]) -> ScoreResult:
-        """Score of an application given as fields (raw columns and units, as in application_test.csv).
+        """Score of an application given as fields (raw columns and units of the application table).
 
-        With the SK_ID_CURR of a known client, the fields replace that client's values (what-if); otherwise
-        they describe a new client (fields not given are missing; no side-table history).
+        With the id of a known client, the fields replace that client's values (what-if); otherwise they
+        describe a new client (fields not given are missing; no side-table history).
         """
         v = self.champion
         row, client_id, position = requests.row_from_fields(v, fields)

@@ -173,7 +173,7 @@ def folder_population(
         paths = dataclasses.replace(
             cfg.paths, raw=str(work / "raw"), ingest=str(work / "ingest"), merge=str(work / "merge")
         )
-        # no training table in a batch, unless there is no production table (rows of the training table's file)
+        # no training table in a batch, unless there is no production table (then: the training table's file)
         batch_ds = ds if ds.production_table is None else without_table(ds, ds.train_table)
         sub = dataclasses.replace(cfg, paths=paths, dataset=batch_ds)
         ingest(sub, log=log)
