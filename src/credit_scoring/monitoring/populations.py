@@ -62,6 +62,16 @@ def read_labels(path: Path, id_col: str, target: str) -> pd.DataFrame:
     return labels[[id_col, target]]
 
 
+def default_labels(path: Path, ds: DatasetConfig) -> Path | None:
+    """The stage's outcome file (the generator's oracle) when the dataset has a production table and the
+    file has its id and target columns; None otherwise (another dataset's oracle is not an error)."""
+    path = Path(path)
+    if ds.production_table is None or path.suffix != ".csv" or not path.is_file():
+        return None
+    header = set(pd.read_csv(path, nrows=0).columns)
+    return path if {ds.id, ds.target} <= header else None
+
+
 def check_features(present: Iterable[str], features: Sequence[str], source: Path | str) -> None:
     """An error when a features stage table lacks some of the champion's features."""
     have = set(present)

@@ -64,6 +64,7 @@ from credit_scoring.monitoring.populations import (
     batch_folders,
     batch_table,
     check_features,
+    default_labels,
     describe,
     features_population,
     needs_side_features,
@@ -343,7 +344,7 @@ def monitor(
         Path(mon.report.drift_dir) if stage_run else Path(mon.report.runs_dir) / f"{stamp()}-{_slug(cur.name)}"
     )  # fmt: skip
     if labels is None and stage_run:
-        labels = Path(cfg.paths.oracle)
+        labels = default_labels(Path(cfg.paths.oracle), ds)  # the oracle, when it is this dataset's
     reference = reference_performance(cfg, champion, test)
     performance = labelled_performance(cfg, champion, reference, cur, labels)
     raw_columns = [c for c in ds.tables[batch_table(ds)].types if c not in (ds.id, ds.target)]

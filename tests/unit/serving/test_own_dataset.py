@@ -3,13 +3,14 @@ labels are worded from the column names, an uploaded CSV never needs the target;
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import pytest
 
 from credit_scoring.config import ColumnType, compose_config
 from credit_scoring.config.dataset import ColumnsByType, DatasetConfig, TableConfig
-from credit_scoring.monitoring.populations import batch_files, batch_table
+from credit_scoring.monitoring.populations import batch_files, batch_table, default_labels
 from credit_scoring.serving.batch import upload_table
 from credit_scoring.serving.explain import Labeller
 from credit_scoring.serving.requests import DEFAULT_WHAT_IF_FIELDS, what_if_columns
@@ -85,3 +86,14 @@ def test_batch_table_without_a_production_table_is_the_training_table(tmp_path) 
     assert batch_files(base, tmp_path) == {"loans": "loans.csv"}
     home = compose_config().dataset
     assert batch_table(home) == home.production_table
+
+
+def test_the_stage_reads_the_oracle_only_when_it_is_this_dataset(tmp_path) -> None:
+    oracle = tmp_path / "oracle.csv"
+    oracle.write_text("SK_ID_CURR,TARGET\n1,0\n")
+    home = compose_config().dataset
+    assert default_labels(oracle, home) == oracle
+    assert default_labels(tmp_path / "absent.csv", home) is None
+    own = dataclasses.replace(home, id="CLIENT_NO", target="DEFAULTED")  # another bank's oracle: not read
+    assert default_labels(oracle, own) is None
+    assert default_labels(oracle, compose_config(["dataset=single_table"]).dataset) is None  # no production
