@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from credit_scoring.config import Config, compose_config
@@ -43,3 +45,29 @@ def tiny_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("tiny")
     generate(GeneratorConfig(applicants=TINY_APPLICANTS, seed=11), root / "raw", root / "oracle")
     return root / "raw"
+
+
+def _loan_book(raw: Path, n: int, first_id: int, seed: int) -> pd.DataFrame:
+    """Write raw/loans.csv: a one-table portfolio in the shape of conf/dataset/single_table.yaml."""
+    rng = np.random.default_rng(seed)
+    income, debt = rng.lognormal(10, 0.5, n), rng.lognormal(9, 1.0, n)
+    loans = pd.DataFrame(
+        {
+            "loan_id": np.arange(first_id, first_id + n),
+            "default": (rng.random(n) < 1 / (1 + np.exp(-(np.log(debt / income) + 1)))).astype(int),
+            "income": income.round(2),
+            "debt": debt.round(2),
+            "age": rng.integers(18, 80, n),
+            "purpose": rng.choice(["car", "home", "study", None], n),
+            "has_guarantor": rng.choice(["Y", "N"], n),
+        }
+    )
+    raw.mkdir(parents=True, exist_ok=True)
+    loans.to_csv(raw / "loans.csv", index=False)
+    return loans
+
+
+@pytest.fixture(scope="session")
+def loan_book() -> Callable[..., pd.DataFrame]:
+    """`loan_book(raw, n, first_id, seed)` writes a one-table loan book (single_table.yaml) into `raw`."""
+    return _loan_book

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
@@ -24,23 +22,6 @@ from credit_scoring.stages.train import run as train_stage
 from credit_scoring.tracking.store import use_tracking_uri
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def loan_book(raw: Path, n: int = 800) -> None:
-    """A one-table portfolio in the shape of conf/dataset/single_table.yaml."""
-    rng = np.random.default_rng(1)
-    income, debt = rng.lognormal(10, 0.5, n), rng.lognormal(9, 1.0, n)
-    pd.DataFrame(
-        {
-            "loan_id": np.arange(1, n + 1),
-            "default": (rng.random(n) < 1 / (1 + np.exp(-(np.log(debt / income) + 1)))).astype(int),
-            "income": income.round(2),
-            "debt": debt.round(2),
-            "age": rng.integers(18, 80, n),
-            "purpose": rng.choice(["car", "home", "study", None], n),
-            "has_guarantor": rng.choice(["Y", "N"], n),
-        }
-    ).to_csv(raw / "loans.csv", index=False)
 
 
 def prepare(root: Path, raw: Path, store: str, stage_config, quiet, *overrides: str):
@@ -81,15 +62,14 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_each_dataset_keeps_its_own_champion(
-    tmp_path: Path, tiny_raw: Path, store: str, stage_config, quiet
+    tmp_path: Path, tiny_raw: Path, store: str, stage_config, quiet, loan_book
 ) -> None:
     home = prepare(tmp_path / "home", tiny_raw, store, stage_config, quiet)
     first = register_stage(home(), **quiet)
     assert first["model_name"] == "credit_scoring-home_credit" and first["promoted"]
 
     raw = tmp_path / "loans_raw"
-    raw.mkdir()
-    loan_book(raw)
+    loan_book(raw, 800, 1, 1)
     loans = prepare(tmp_path / "loans", raw, store, stage_config, quiet, "dataset=single_table")
     second = register_stage(loans(), **quiet)
     assert second["model_name"] != first["model_name"] and second["promoted"]

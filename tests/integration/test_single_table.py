@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,25 +16,9 @@ from credit_scoring.stages.split import run as split_stage
 pytestmark = pytest.mark.integration
 
 
-def test_single_table_dataset_runs_all_stages(tmp_path: Path, stage_config, quiet) -> None:
-    rng = np.random.default_rng(0)
-    n = 600
-    income = rng.lognormal(10, 0.5, n)
-    debt = rng.lognormal(9, 1.0, n)
-    loans = pd.DataFrame(
-        {
-            "loan_id": np.arange(5000, 5000 + n),
-            "default": (rng.random(n) < 1 / (1 + np.exp(-(np.log(debt / income) + 1)))).astype(int),
-            "income": income.round(2),
-            "debt": debt.round(2),
-            "age": rng.integers(18, 80, n),
-            "purpose": rng.choice(["car", "home", "study", None], n),
-            "has_guarantor": rng.choice(["Y", "N"], n),
-        }
-    )
+def test_single_table_dataset_runs_all_stages(tmp_path: Path, stage_config, quiet, loan_book) -> None:
     raw = tmp_path / "raw"
-    raw.mkdir()
-    loans.to_csv(raw / "loans.csv", index=False)
+    loan_book(raw, 600, 5000, 0)
     cfg = stage_config(tmp_path, raw, ["dataset=single_table"])
 
     ingest(cfg, **quiet)

@@ -109,7 +109,13 @@ class Entry:
         return path
 
 
-PLOT_NAMES = ("roc", "precision_recall", "calibration", "cost")
+# the train stage's DVC plots: curve -> file under plots/ (dvc.yaml names the same files)
+PLOT_FILES = {
+    "roc": "roc.csv",
+    "pr": "precision_recall.csv",
+    "calibration": "calibration.csv",
+    "cost": "cost.csv",
+}
 PLOTS_DIR = "plots"
 
 
@@ -148,9 +154,9 @@ class Catalog:
         """A modelling table of the features stage: train, valid, test or production."""
         return Entry("features", self.folder("features"), f"{part}.parquet", Format.parquet)
 
-    def plot(self, name: str) -> Entry:
-        """A DVC plot of the train stage (`PLOT_NAMES`), under plots/."""
-        return Entry("train", self.folder("train") / PLOTS_DIR, f"{name}.csv", Format.csv)
+    def plot(self, curve: str) -> Entry:
+        """A DVC plot of the train stage (a curve of `PLOT_FILES`), under plots/."""
+        return Entry("train", self.folder("train") / PLOTS_DIR, PLOT_FILES[curve], Format.csv)
 
     def folder(self, stage: str) -> Path:
         """The output folder of a stage (ingest, merge, split, features, resample, train, register, monitor)."""

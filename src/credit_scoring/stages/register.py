@@ -47,26 +47,35 @@ def lineage_of(pipeline: Any) -> Lineage:
     return Lineage(str(pipeline.preprocessor.dataset.name), feature_schema(list(pipeline.feature_names)))
 
 
+def _failure(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
 def current_champion(
-    client: MlflowClient, reg: RegistryConfig, rows: pd.DataFrame, y: np.ndarray, cost: CostConfig
+    client: MlflowClient,
+    reg: RegistryConfig,
+    challenger: Lineage,
+    rows: pd.DataFrame,
+    y: np.ndarray,
+    cost: CostConfig,
 ) -> Champion | None:
-    """The version holding the alias, its lineage, re-scored on `rows`; None when no version holds it."""
+    """The version holding the alias and its lineage, re-scored on `rows` when it is the challenger's lineage
+    (another population is never scored: the gate does not compare them); None when no version holds it."""
     ref = find_champion(client, reg, tracking_uri(reg))
     if ref is None:
         return None
-    tagged = Lineage(ref.tags.get(DATASET_TAG), ref.tags.get(SCHEMA_TAG))
     try:
-        pyfunc, pipeline = load_pipeline(ref.alias_uri)
-    except Exception as exc:  # an old or broken model: it cannot be compared (the gate keeps it)
-        return Champion(ref.version, None, f"{type(exc).__name__}: {exc}"[:300], tagged)
-    loaded = lineage_of(pipeline)
-    lineage = Lineage(tagged.dataset or loaded.dataset, tagged.feature_schema or loaded.feature_schema)
-    if mismatch(loaded, lineage) is None:  # same population: re-score it on the current rows
-        try:
-            return Champion(ref.version, scores_of(pyfunc, rows, y, cost), lineage=lineage)
-        except Exception as exc:
-            return Champion(ref.version, None, f"{type(exc).__name__}: {exc}"[:300], lineage)
-    return Champion(ref.version, None, "another population", lineage)
+        pyfunc, pipeline = load_pipeline(ref.version_uri)
+    except Exception as exc:  # an old or broken model: its tags are all that is known (the gate keeps it)
+        tagged = Lineage(ref.tags.get(DATASET_TAG), ref.tags.get(SCHEMA_TAG))
+        return Champion(ref.version, None, _failure(exc), tagged)
+    lineage = lineage_of(pipeline)
+    if mismatch(challenger, lineage) is not None:
+        return Champion(ref.version, None, "trained on another population", lineage)
+    try:
+        return Champion(ref.version, scores_of(pyfunc, rows, y, cost), lineage=lineage)
+    except Exception as exc:
+        return Champion(ref.version, None, _failure(exc), lineage)
 
 
 def run(cfg: Config, log: Log = print) -> dict[str, Any]:
@@ -81,7 +90,7 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
     rows = raw_test.drop(columns=[ds.target])
     pyfunc, pipeline = load_pipeline(record["model_uri"])
     challenger, lineage = scores_of(pyfunc, rows, y, cfg.evaluation.cost), lineage_of(pipeline)
-    champion = current_champion(client, reg, rows, y, cfg.evaluation.cost)
+    champion = current_champion(client, reg, lineage, rows, y, cfg.evaluation.cost)
     decision = gate(
         challenger, champion, reg.min_test_roc_auc, reg.cost_tolerance, lineage, reg.replace_incomparable
     )

@@ -19,7 +19,7 @@ import pandas as pd
 from credit_scoring.config import Config
 from credit_scoring.errors import InputDataError
 from credit_scoring.features.rows import part_application_rows, side_feature_names, split_rows
-from credit_scoring.io.catalog import PLOTS_DIR, Catalog
+from credit_scoring.io.catalog import PLOT_FILES, PLOTS_DIR, Catalog
 from credit_scoring.modelling.evaluation import load_oracle
 from credit_scoring.modelling.resampling import WEIGHT_COLUMN
 from credit_scoring.modelling.training import (
@@ -39,7 +39,6 @@ from credit_scoring.tracking.runs import Frames, log_figures, log_run_metadata, 
 from credit_scoring.tracking.store import setup_tracking, tracking_uri
 
 NAME = "train"
-PLOTS = {"roc": "roc", "pr": "precision_recall", "calibration": "calibration", "cost": "cost"}
 PARITY_TOLERANCE = 1e-6  # max |probability difference| between raw-row scoring and the features tables
 
 
@@ -139,9 +138,9 @@ def write_outputs(
         catalog.trials.write(trials, staging)
         catalog.importance.write(importance.rename_axis("feature").reset_index(), staging)
         plots = staging / PLOTS_DIR
-        for name, plot in PLOTS.items():
-            frame = curves[name]["both"] if name == "cost" else curves[name]["test"]
-            catalog.plot(plot).write(frame, plots)
+        for curve in PLOT_FILES:
+            frame = curves[curve]["both"] if curve == "cost" else curves[curve]["test"]
+            catalog.plot(curve).write(frame, plots)
 
 
 def run(cfg: Config, log: Log = print) -> dict[str, Any]:
