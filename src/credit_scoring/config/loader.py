@@ -16,6 +16,7 @@ from omegaconf.errors import OmegaConfBaseException
 from credit_scoring.config.dataset import AggFunc, ColumnType
 from credit_scoring.config.monitoring import CORRECTIONS
 from credit_scoring.config.schema import DEFAULT_CONF_DIR, DEFAULT_CONFIG_NAME, DEFAULT_PARAMS_FILE, Config
+from credit_scoring.config.validation import check_validation
 from credit_scoring.errors import ConfigError
 
 
@@ -134,6 +135,7 @@ def _check(cfg: Config) -> Config:
     _check_modelling(cfg)
     _check_serving(cfg)
     _check_monitoring(cfg)
+    check_validation(cfg.validation)
     return cfg
 
 

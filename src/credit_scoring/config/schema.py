@@ -25,6 +25,7 @@ from credit_scoring.config.modelling import (
 )
 from credit_scoring.config.monitoring import MonitoringConfig
 from credit_scoring.config.serving import ServingConfig
+from credit_scoring.config.validation import ValidationConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_CONF_DIR = PROJECT_ROOT / "conf"
@@ -93,6 +94,7 @@ class PathsConfig:
     oracle: str = MISSING
     data_dvc: str = MISSING
     monitor: str = MISSING  # the monitor stage's headline metrics (the reports go to monitoring.report.*)
+    validation: str = MISSING  # the validate stage's PD validation report (validation.json, validation.html)
 
 
 @dataclass
@@ -118,3 +120,4 @@ class Config:
     registry: RegistryConfig = MISSING
     serving: ServingConfig = MISSING
     monitoring: MonitoringConfig = MISSING
+    validation: ValidationConfig = MISSING
