@@ -74,7 +74,9 @@ def test_whole_pipeline_ends_with_monitor_and_a_second_repro_does_nothing(
     )
     assert first.returncode == 0, first.stdout + first.stderr
     stages = [line.split("'")[1] for line in first.stdout.splitlines() if line.startswith("Running stage")]
-    assert stages[-1] == "monitor"
+    assert set(stages[-2:]) == {"monitor", "validate"}  # both after register, in either order
+    validation = json.loads((proj / "reports" / "validation" / "validation.json").read_text())
+    assert validation["test"]["master_scale"] and validation["test"]["master_scale"][0]["light"]
     summary = json.loads((proj / "reports" / "drift" / "summary.json").read_text())
     assert summary["features"] and summary["score"]["psi"] is not None
     for name in (

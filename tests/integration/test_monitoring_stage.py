@@ -36,6 +36,7 @@ from credit_scoring.stages.register import run as register_stage
 from credit_scoring.stages.resample import run as resample_stage
 from credit_scoring.stages.split import run as split_stage
 from credit_scoring.stages.train import run as train_stage
+from credit_scoring.stages.validate import run as validate_stage
 from credit_scoring.tracking.store import ENV_TRACKING_URI, use_tracking_uri
 
 pytestmark = pytest.mark.integration
@@ -73,6 +74,7 @@ def _overrides(root: Path) -> list[str]:
         f"paths.oracle={r}/oracle/oracle.csv",
         f"paths.data_dvc={r}/data.dvc",
         f"paths.monitor={r}/artifacts/monitor",
+        f"paths.validation={r}/reports/validation",
         f"registry.tracking_uri=sqlite:///{r}/mlruns/mlflow.db",
         f"registry.artifact_location={r}/mlruns/artifacts",
         f"monitoring.report.reports_dir={r}/reports",
@@ -158,6 +160,30 @@ def test_stage_run_is_logged_to_mlflow_linked_to_the_champion(
     assert run.data.tags["monitoring.status"] == stage_summary["policy"]["status"]
     assert run.data.metrics["drifted_features"] == stage_summary["counts"]["drifted"]
     assert "psi/AMT_INCOME_TOTAL" in run.data.metrics
+
+
+def test_validate_stage_writes_grades_tests_and_lights(workspace: Workspace) -> None:
+    doc = validate_stage(workspace.cfg, **QUIET)
+    folder = workspace.reports / "validation"
+    assert json.loads((folder / "validation.json").read_text()) == json.loads(json.dumps(doc))
+    grades = doc["test"]["master_scale"]
+    assert len(grades) == len(workspace.cfg.validation.grade_edges) + 1
+    assert {"binomial_p", "jeffreys_p", "light"} <= set(grades[0])
+    assert sum(g["count"] for g in grades) == doc["test"]["rows"]
+    assert doc["production"]["labelled"]["auc_vs_development"]["p_value"] is not None  # the oracle's labels
+    assert "PD validation report" in (folder / "validation.html").read_text()
+    run = MlflowClient(workspace.cfg.registry.tracking_uri).get_run(workspace.champion_run)
+    assert run.data.metrics["validation.test.roc_auc"] == doc["test"]["discrimination"]["roc_auc"]["auc"]
+    logged = {
+        a.path
+        for a in MlflowClient(workspace.cfg.registry.tracking_uri).list_artifacts(
+            workspace.champion_run, "validation"
+        )
+    }
+    assert logged == {"validation/validation.json", "validation/validation.html"}
+    before = (folder / "validation.json").read_bytes()
+    validate_stage(workspace.cfg, **QUIET)
+    assert (folder / "validation.json").read_bytes() == before  # byte-deterministic
 
 
 def _production_rows(workspace: Workspace) -> pd.DataFrame:

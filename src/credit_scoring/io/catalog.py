@@ -25,7 +25,14 @@ import pyarrow.parquet as pq
 
 from credit_scoring.config import PathsConfig
 from credit_scoring.errors import InputDataError
-from credit_scoring.io.atomic import atomic_dir, atomic_path, write_json, write_parquet, write_table
+from credit_scoring.io.atomic import (
+    atomic_dir,
+    atomic_path,
+    write_json,
+    write_parquet,
+    write_table,
+    write_text,
+)
 
 
 class Format(Enum):
@@ -35,6 +42,7 @@ class Format(Enum):
     json = "json"
     csv = "csv"
     joblib = "joblib"
+    text = "text"  # a page (HTML) written whole
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,8 @@ class Entry:
             return pd.read_csv(path, **kwargs)
         if self.fmt is Format.json:
             return json.loads(path.read_text(encoding="utf-8"))
+        if self.fmt is Format.text:
+            return path.read_text(encoding="utf-8")
         import joblib
 
         return joblib.load(path)
@@ -98,6 +108,8 @@ class Entry:
                 write_parquet(obj, path)
         elif self.fmt is Format.json:
             write_json(obj, path)
+        elif self.fmt is Format.text:
+            write_text(obj, path)
         elif self.fmt is Format.csv:
             with atomic_path(path) as tmp:
                 obj.to_csv(tmp, index=False)
@@ -145,6 +157,10 @@ class Catalog:
     importance = _entry("train", "importance.csv", Format.csv, "global importance (feature, importance)")
     outcome = _entry("register", "outcome.json", Format.json, "the gate's decision")
     monitor_metrics = _entry("monitor", "metrics.json", Format.json, "headline drift figures (DVC metrics)")
+    validation_json = _entry(
+        "validation", "validation.json", Format.json, "the PD validation report's figures"
+    )
+    validation_html = _entry("validation", "validation.html", Format.text, "the PD validation report's page")
 
     def ingested(self, table: str) -> Entry:
         """A raw table, typed and validated by the ingest stage."""
