@@ -7,7 +7,9 @@ The decision refuses a client when p >= threshold (decision 1 = refused, 0 = app
 Across the groups with at least `min_group_size` rows (and, for the TPR, that many defaulters):
   * demographic parity difference = max - min approval rate;
   * equal opportunity difference = max - min true positive rate;
-and a warning when either exceeds `max_gap`. Age bands are whole years from DAYS_BIRTH (days before the
+and a warning when either exceeds `max_gap`. The per-group figures are fairlearn's `MetricFrame` by group; the
+gaps equal fairlearn's `demographic_parity_difference` (of the refusal rate: the same max - min) and
+`equal_opportunity_difference` on the eligible groups (tests/unit/monitoring/test_fairness.py checks it). Age bands are whole years from DAYS_BIRTH (days before the
 application, negative in Home Credit), cut at `age_edges`: with [25, 35, 45, 55], "<25", "25-34",
 "35-44", "45-54", "55+".
 """
@@ -19,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from fairlearn.metrics import MetricFrame, count, selection_rate, true_positive_rate
 
 from credit_scoring.config.monitoring import FairnessConfig
 
@@ -49,23 +52,43 @@ def age_bands(days_birth: pd.Series | np.ndarray, edges: Sequence[float]) -> pd.
     return out
 
 
+def _approval_rate(y_true: np.ndarray, refused: np.ndarray) -> float:
+    return 1.0 - float(selection_rate(y_true, refused))
+
+
+def _defaulters(y_true: np.ndarray, refused: np.ndarray) -> int:
+    return int(np.sum(y_true))
+
+
+def _default_rate(y_true: np.ndarray, refused: np.ndarray) -> float:
+    return float(np.mean(y_true))
+
+
+def _tpr(y_true: np.ndarray, refused: np.ndarray) -> float:
+    return float(true_positive_rate(y_true, refused)) if np.sum(y_true) else float("nan")
+
+
 def group_table(y: np.ndarray | None, decision: np.ndarray, groups: pd.Series) -> pd.DataFrame:
-    """Per group: rows, share, defaulters, default rate, approval rate, true positive rate."""
+    """Per group: rows, share, defaulters, default rate, approval rate, true positive rate (fairlearn's
+    `MetricFrame` by group; the gaps between groups are its `difference()` over the eligible groups)."""
     g = groups.astype("object").where(groups.notna(), MISSING_GROUP).astype(str).to_numpy()
-    frame = pd.DataFrame({"group": g, "refused": np.asarray(decision, dtype=np.int64)})
-    frame["approved"] = 1 - frame["refused"]
+    refused = np.asarray(decision, dtype=np.int64)
+    metrics: dict[str, Any] = {"rows": count, "approval_rate": _approval_rate}
     if y is not None:
-        frame["y"] = np.asarray(y, dtype=np.int64)
-        frame["refused_defaulter"] = frame["refused"] * frame["y"]
-    agg = {"rows": ("refused", "size"), "approval_rate": ("approved", "mean")}
+        metrics.update(defaulters=_defaulters, default_rate=_default_rate, tpr=_tpr)
+    y_true = np.zeros_like(refused) if y is None else np.asarray(y, dtype=np.int64)
+    frame = MetricFrame(
+        metrics=metrics, y_true=y_true, y_pred=refused, sensitive_features=pd.Series(g, name="group")
+    ).by_group
+    out = pd.DataFrame(index=frame.index.astype(str).rename("group"))
+    out["rows"] = frame["rows"].astype(np.int64)
+    out["approval_rate"] = frame["approval_rate"].astype(np.float64)
     if y is not None:
-        agg.update(defaulters=("y", "sum"), default_rate=("y", "mean"), caught=("refused_defaulter", "sum"))
-    out = frame.groupby("group", sort=True).agg(**agg)
-    out["share"] = out["rows"] / max(len(frame), 1)
+        out["defaulters"] = frame["defaulters"].astype(np.int64)
+        out["default_rate"] = frame["default_rate"].astype(np.float64)
+    out["share"] = out["rows"] / max(len(g), 1)
     if y is not None:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out["tpr"] = np.where(out["defaulters"] > 0, out["caught"] / out["defaulters"], np.nan)
-        out = out.drop(columns="caught")
+        out["tpr"] = frame["tpr"].astype(np.float64)
     if isinstance(groups.dtype, pd.CategoricalDtype):  # keep the bands' order
         order = [str(c) for c in groups.cat.categories if str(c) in out.index]
         out = out.reindex(order + [i for i in out.index if i not in order])

@@ -87,3 +87,23 @@ def test_age_band_column_is_computed_and_ordered() -> None:
 def test_group_table_missing_group() -> None:
     t = group_table(np.array([1, 0]), np.array([1, 0]), pd.Series(["F", None]))
     assert list(t.index) == ["<missing>", "F"]
+
+
+def test_gaps_are_fairlearns_own_differences() -> None:
+    from fairlearn.metrics import demographic_parity_difference, equal_opportunity_difference
+
+    rng = np.random.default_rng(4)
+    n = 600
+    frame = pd.DataFrame({"CODE_GENDER": rng.choice(["F", "M", "XNA"], n)})
+    y = rng.integers(0, 2, n)
+    p = np.clip(rng.normal(0.4, 0.2, n) + 0.1 * (frame["CODE_GENDER"] == "M"), 0, 1)
+    cfg = replace(FAIRNESS, group_columns=["CODE_GENDER"], min_group_size=1)
+    g = fairness_report(frame, p, y, 0.5, cfg)["groups"]["CODE_GENDER"]
+    refused = (p >= 0.5).astype(int)
+    groups = frame["CODE_GENDER"]
+    assert g["demographic_parity_difference"] == pytest.approx(
+        demographic_parity_difference(y, refused, sensitive_features=groups)
+    )
+    assert g["equal_opportunity_difference"] == pytest.approx(
+        equal_opportunity_difference(y, refused, sensitive_features=groups)
+    )
