@@ -257,11 +257,18 @@ def card_metrics(train_metrics: Mapping[str, Any] | None, ece: float) -> dict[st
     return {**found, "test expected calibration error": ece}
 
 
-def monitoring_links(summary: Mapping[str, Any], drift_dir: Path | str) -> dict[str, str]:
-    """The card's monitoring section: the latest drift verdict, the drifted features, the report's link."""
+def monitoring_links(
+    summary: Mapping[str, Any], drift_dir: Path | str, validation_page: Path | str | None = None
+) -> dict[str, str]:
+    """The card's monitoring section: the latest drift verdict, the drifted features, the report's link, and
+    the PD validation report's link (`validation_page`, in a folder beside the card's) when given."""
     counts = summary["counts"]
-    return {
+    links = {
         "latest drift verdict": f"{summary['policy']['status']} ({summary['generated_at']})",
         "drifted features": f"{counts['drifted']} of {counts['features']}",
         "report": f"{Path(drift_dir).name}/{DRIFT_HTML}",
     }
+    if validation_page is not None:
+        page = Path(validation_page)
+        links["PD validation report"] = f"{page.parent.name}/{page.name}"
+    return links

@@ -23,6 +23,7 @@ from credit_scoring.config.modelling import CostConfig
 from credit_scoring.config.monitoring import PerformanceConfig
 from credit_scoring.modelling.costs import business_cost, decisions
 from credit_scoring.modelling.evaluation import calibration_points
+from credit_scoring.stats.delong import auc_ci
 
 
 def _arrays(y: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -95,6 +96,7 @@ def performance_metrics(y: Any, p: Any, threshold: float, cost: CostConfig, bins
         "default_rate": float(y.mean()) if len(y) else float("nan"),
         "mean_predicted": float(p.mean()) if len(y) else float("nan"),
         "roc_auc": auc,
+        "roc_auc_se": auc_ci(y, p).se if auc is not None else None,  # DeLong
         "brier": float(np.mean((p - y) ** 2)) if len(y) else float("nan"),
         "ece": expected_calibration_error(cal),
         "cost": decision_cost(y, p, threshold, cost),

@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.metrics import brier_score_loss
 
+from credit_scoring.config import Config
 from credit_scoring.config.monitoring import PsiConfig
 from credit_scoring.config.validation import ValidationConfig
 from credit_scoring.features.encoding import is_categorical
@@ -131,13 +132,36 @@ def production_section(
     }
     if labelled is not None and len(labelled[0]) and 0 < int(np.sum(labelled[0])) < len(labelled[0]):
         battery = validate_scores(labelled[0], labelled[1], cfg, calibration_bins)
-        test = unpaired_from_summary(_stored_interval(battery), _stored_interval(development), cfg.confidence)
-        battery["auc_vs_development"] = {
-            "difference": test.difference, "se": test.se, "z": test.z, "p_value": test.p_value,
-            "lower": test.lower, "upper": test.upper, "level": test.level,
-        }  # fmt: skip
+        battery["auc_vs_development"] = _against(
+            _stored_interval(battery), _stored_interval(development), cfg.confidence
+        )
         out["labelled"] = battery
     return jsonable(out)
+
+
+def labelled_validation(
+    y: np.ndarray, pd_values: np.ndarray, reference: dict[str, Any], config: Config
+) -> dict[str, Any] | None:
+    """The battery on a labelled batch (`credit-scoring monitor --labels`, `--series`), with DeLong's unpaired
+    test of its AUC against the development AUC of `reference` (`performance_metrics` of the test split:
+    roc_auc, roc_auc_se); None when the batch has only one class."""
+    cfg = config.validation
+    y = np.asarray(y, dtype=np.int64)
+    if not 0 < int(y.sum()) < len(y):
+        return None
+    battery = validate_scores(y, pd_values, cfg, config.evaluation.calibration_bins)
+    if reference.get("roc_auc") is not None and reference.get("roc_auc_se") is not None:
+        dev = AucInterval(
+            reference["roc_auc"], reference["roc_auc_se"], math.nan, math.nan, cfg.confidence, 0, 0
+        )
+        battery["auc_vs_development"] = _against(_stored_interval(battery), dev, cfg.confidence)
+    return jsonable(battery)
+
+
+def _against(current: AucInterval, development: AucInterval, level: float) -> dict[str, Any]:
+    test = unpaired_from_summary(current, development, level)
+    return {"difference": test.difference, "se": test.se, "z": test.z, "p_value": test.p_value,
+            "lower": test.lower, "upper": test.upper, "level": test.level}  # fmt: skip
 
 
 def iv_table(frame: pd.DataFrame, y: np.ndarray, features: Sequence[str], seed: int) -> pd.DataFrame:

@@ -84,6 +84,7 @@ from credit_scoring.monitoring.series import (
     write_series_report,
 )
 from credit_scoring.monitoring.summary import SUMMARY_FILE, build_summary, monitoring_metrics
+from credit_scoring.monitoring.validation import labelled_validation
 from credit_scoring.tracking.champion import ChampionRef, load_pipeline, require_champion
 from credit_scoring.tracking.monitoring_run import log_report
 
@@ -241,6 +242,7 @@ def labelled_performance(
         return None
     batch = performance_metrics(joined["y"], joined["p"], champion.threshold, ev.cost, ev.calibration_bins)
     out = compare_performance(batch, reference, cfg.monitoring.performance)
+    out["validation"] = labelled_validation(joined["y"], joined["p"], reference, cfg)
     out["labels"] = {"file": str(labels), "labelled_rows": len(joined), "batch_rows": len(current.ids)}
     return out
 
@@ -285,7 +287,7 @@ def write_card(
         threshold=champion.threshold,
         cost=cfg.evaluation.cost,
         threshold_note=THRESHOLD_NOTE,
-        monitoring=monitoring_links(summary, cfg.monitoring.report.drift_dir),
+        monitoring=monitoring_links(summary, cfg.monitoring.report.drift_dir, catalog.validation_html.path),
     )  # fmt: skip
 
 

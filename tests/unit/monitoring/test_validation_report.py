@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from credit_scoring.config import Config, compose_config
-from credit_scoring.monitoring.validation import headline, iv_table, production_section, validate_scores
+from credit_scoring.monitoring.validation import (
+    headline,
+    iv_table,
+    labelled_validation,
+    production_section,
+    validate_scores,
+)
 from credit_scoring.monitoring.validation_report import render_validation
 
 
@@ -73,3 +79,20 @@ def test_iv_table_ranks_the_informative_feature_first() -> None:
     table = iv_table(x, y, ["noise", "signal"], seed=0)
     assert table["feature"].tolist() == ["signal", "noise"]
     assert table.loc[0, "iv"] > 0.3 > table.loc[1, "iv"]
+
+
+def test_labelled_batch_against_the_reference_auc(cfg: Config) -> None:
+    from credit_scoring.monitoring.performance import performance_metrics
+
+    y, p = _population(2000, 6)
+    reference = performance_metrics(y, p, 0.5, cfg.evaluation.cost, cfg.evaluation.calibration_bins)
+    y2, p2 = _population(1500, 7)
+    out = labelled_validation(y2, p2, reference, cfg)
+    test = out["auc_vs_development"]
+    assert test["difference"] == pytest.approx(out["discrimination"]["roc_auc"]["auc"] - reference["roc_auc"])
+    assert test["se"] == pytest.approx(
+        np.hypot(out["discrimination"]["roc_auc"]["se"], reference["roc_auc_se"])
+    )
+    noise = labelled_validation(y2, np.random.default_rng(0).uniform(size=1500), reference, cfg)
+    assert noise["auc_vs_development"]["p_value"] < 1e-6 < test["p_value"]
+    assert labelled_validation(np.zeros(10), np.full(10, 0.1), reference, cfg) is None
