@@ -151,3 +151,11 @@ def migration_summary(matrix: pd.DataFrame) -> dict[str, float]:
         "upgraded": float(m[j < i].sum() / total),  # a better (lower) grade for the second model
         "downgraded": float(m[j > i].sum() / total),
     }
+
+
+def pd_migration(pd_from: np.ndarray, pd_to: np.ndarray, edges: list[float] | np.ndarray) -> pd.DataFrame:
+    """The migration matrix of the same rows graded by two models (e.g. champion -> challenger at promotion,
+    both on the test split): `migration_matrix` of their grades on the master scale `edges`."""
+    return migration_matrix(
+        assign_grades(pd_from, edges), assign_grades(pd_to, edges), len(check_edges(edges)) + 1
+    )

@@ -13,6 +13,7 @@ from credit_scoring.stats.master_scale import (
     master_scale,
     migration_matrix,
     migration_summary,
+    pd_migration,
     traffic_light,
 )
 
@@ -71,3 +72,11 @@ def test_migration_matrix_counts_and_summary() -> None:
     assert (s["upgraded"], s["downgraded"]) == pytest.approx((1 / 6, 1 / 6))
     with pytest.raises(InputDataError, match="1..3"):
         migration_matrix(np.array([4]), np.array([1]), 3)
+
+
+def test_pd_migration_grades_both_models_on_the_scale() -> None:
+    champion = np.array([0.005, 0.02, 0.1, 0.5])
+    challenger = np.array([0.02, 0.02, 0.3, 0.009])
+    m = pd_migration(champion, challenger, EDGES)
+    assert m.shape == (4, 4) and int(m.to_numpy().sum()) == 4
+    assert (m.loc[1, 2], m.loc[2, 2], m.loc[3, 4], m.loc[4, 1]) == (1, 1, 1, 1)
