@@ -21,6 +21,7 @@ from credit_scoring.io.atomic import write_text
 from credit_scoring.monitoring.policy import PolicyVerdict
 from credit_scoring.monitoring.psi import FEATURE, SCORE
 from credit_scoring.monitoring.summary import SUMMARY_FILE, build_summary
+from credit_scoring.monitoring.validation_report import battery_html
 from credit_scoring.reporting.html import cell, figure, page, when
 from credit_scoring.reporting.html import table as html_table
 
@@ -170,7 +171,13 @@ def performance_html(perf: Mapping[str, Any]) -> str:
         + (f"<ul>{warn}</ul>" if warn else "")
         + html_table(pd.DataFrame(rows))
         + f"<p class='muted'>Cost = {batch['costs']['fn']:g}·FN + {batch['costs']['fp']:g}·FP at threshold "
-        f"{cost['threshold']:g} (FN {cost['fn']:,}, FP {cost['fp']:,}).</p>" + figure(fig)
+        f"{cost['threshold']:g} (FN {cost['fn']:,}, FP {cost['fp']:,}).</p>"
+        + figure(fig)
+        + (
+            battery_html(perf["validation"], "PD validation of the labelled batch")
+            if perf.get("validation")
+            else ""
+        )
     )
 
 

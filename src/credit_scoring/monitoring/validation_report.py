@@ -12,8 +12,6 @@ import pandas as pd
 
 from credit_scoring.reporting.html import cell, page, table
 
-VALIDATION_JSON = "validation.json"
-VALIDATION_HTML = "validation.html"
 TITLE = "PD validation report"
 SCALE_SHOWN = ["grade", "pd_lower", "pd_upper", "count", "defaults", "mean_pd", "default_rate", "binomial_p",
                "jeffreys_p", "light"]  # fmt: skip
@@ -26,7 +24,7 @@ def _pairs(items: Mapping[str, Any]) -> str:
     return f"<table>{rows}</table>"
 
 
-def _battery(section: Mapping[str, Any], name: str) -> str:
+def battery_html(section: Mapping[str, Any], name: str) -> str:
     """One labelled population: master scale, calibration, discrimination, concentration."""
     cal, disc = section["calibration"], section["discrimination"]
     auc, gini, ks = disc["roc_auc"], disc["gini"], disc["ks"]
@@ -84,7 +82,7 @@ def _production(prod: Mapping[str, Any]) -> str:
         table(counts),
     ]  # fmt: skip
     if prod.get("labelled"):
-        body.append(_battery(prod["labelled"], "Production: labelled rows"))
+        body.append(battery_html(prod["labelled"], "Production: labelled rows"))
     else:
         body.append("<p class='muted'>No outcomes have arrived for the production rows.</p>")
     return "".join(body)
@@ -94,7 +92,7 @@ def render_validation(doc: Mapping[str, Any]) -> str:
     """The HTML page of a validation document (`stages.validate` builds it)."""
     model = doc.get("model", {})
     head = _pairs({k: v for k, v in model.items() if v is not None}) if model else ""
-    body = [head, _battery(doc["test"], f"Development: {doc.get('test_name', 'test split')}")]
+    body = [head, battery_html(doc["test"], f"Development: {doc.get('test_name', 'test split')}")]
     if doc.get("production"):
         body.append(_production(doc["production"]))
     iv = doc.get("iv")

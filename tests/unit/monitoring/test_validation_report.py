@@ -96,3 +96,17 @@ def test_labelled_batch_against_the_reference_auc(cfg: Config) -> None:
     noise = labelled_validation(y2, np.random.default_rng(0).uniform(size=1500), reference, cfg)
     assert noise["auc_vs_development"]["p_value"] < 1e-6 < test["p_value"]
     assert labelled_validation(np.zeros(10), np.full(10, 0.1), reference, cfg) is None
+
+
+def test_drift_report_shows_the_labelled_batch_validation(cfg: Config) -> None:
+    from credit_scoring.monitoring.drift_report import performance_html
+    from credit_scoring.monitoring.performance import compare_performance, performance_metrics
+
+    y, p = _population(1000, 8)
+    ev = cfg.evaluation
+    reference = performance_metrics(y, p, 0.5, ev.cost, ev.calibration_bins)
+    perf = compare_performance(reference, reference, cfg.monitoring.performance)
+    assert "PD validation of the labelled batch" not in performance_html(perf)
+    perf["validation"] = labelled_validation(y, p, reference, cfg)
+    page = performance_html(perf)
+    assert "PD validation of the labelled batch" in page and "Master scale" in page
