@@ -178,6 +178,12 @@ class ScoringService:
         info["reload_seconds"] = self.serving.reload_seconds
         return info
 
+    def champion_history(self) -> list[dict[str, Any]]:
+        """Every move of the registry's aliases, newest first (`tracking.history`)."""
+        from credit_scoring.tracking.history import history_rows, read_history
+
+        return history_rows(read_history(self.client, self.registry.model_name))
+
     # -- scoring (each request reads `champion` once: a reload meanwhile does not mix two versions)
     def score_client(self, client_id: Any) -> ScoreResult:
         """Score, decision and reasons of a production or known client (precomputed feature row)."""

@@ -195,7 +195,8 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
             log(
                 f"{reg.model_name} version {existing.version} had no gate decision (interrupted): deciding now"
             )
-        outcome = {"version": str(existing.version), **outcome}
+        # key order as when read back from the tag: a rerun writes the same bytes
+        outcome = json.loads(json.dumps({"version": str(existing.version), **outcome}, sort_keys=True))
         record_decision(client, reg, outcome["version"], outcome)
         if outcome["promoted"]:
             figures, who = gate_figures(outcome), f"{system_user()} (register)"
