@@ -74,7 +74,9 @@ def move_alias(
     """Set `alias` of `name` to `version` and append the move to the history; the line written."""
     before = alias_holder(client, name, alias)
     client.set_registered_model_alias(name, alias, str(version))
-    ms = time.time_ns() // 1_000_000
+    previous = read_history(client, name)
+    last = int(previous[-1]["key"].split(".")[1]) if previous else 0
+    ms = max(time.time_ns() // 1_000_000, last + 1)  # strictly after the last line (two moves in one ms)
     line = {
         "at": dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat(timespec="milliseconds"),
         "alias": alias,
@@ -138,3 +140,13 @@ def export_history(client: Any, name: str, reports_dir: Path | str) -> list[dict
 def history_rows(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The history as flat rows for a table (newest first): when, alias, from, to, who, why."""
     return [{c: line.get(c) for c in COLUMNS} for line in reversed(lines)]
+
+
+def export_for_card(reg: Any, reports_dir: Path | str) -> list[dict[str, Any]]:
+    """Export the history of `reg.model_name` (the configured store) and return its rows, newest first."""
+    from mlflow.tracking import MlflowClient
+
+    from credit_scoring.tracking.store import tracking_uri
+
+    uri = tracking_uri(reg)
+    return history_rows(export_history(MlflowClient(uri, uri), reg.model_name, reports_dir))
