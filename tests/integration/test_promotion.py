@@ -132,7 +132,9 @@ def test_register_challenger_promote_rollback_and_history(
     assert [x["why"] for x in exported][-2:] == ["better", "rollback: RISK-2"]
     assert exported[1]["gate"]["author"] == system_user() and "cost_difference" in str(exported[3]["gate"])
     assert "rollback: RISK-2" in (reports / HISTORY_HTML).read_text()
-    assert service.champion_history()[0]["why"] == "rollback: RISK-2"  # the app's Model tab, newest first
+    assert (
+        service.champion_history().iloc[0]["why"] == "rollback: RISK-2"
+    )  # the app's Model tab, newest first
 
     # a rerun of register (dvc: always_changed) reuses the version and the decision, and records the live
     # aliases: champion.json says version 1 (the rollback), though the stage's own decision was version 2's
