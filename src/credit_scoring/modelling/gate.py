@@ -133,7 +133,11 @@ def _paired_decision(
     cost, auc = comparison.cost_difference, comparison.auc_difference
     versus = f"champion version {champion.version}"
     if auc.high < 0:
-        return GateDecision(False, f"ROC AUC is worse than {versus}'s beyond noise: difference {_shown(auc)}")
+        return GateDecision(
+            False,
+            f"ROC AUC is worse than {versus}'s beyond noise: difference {_shown(auc)} "
+            f"(DeLong p = {comparison.auc_p_value:.3g})",
+        )
     if cost.high >= cost_tolerance:
         return GateDecision(
             False,
@@ -145,5 +149,6 @@ def _paired_decision(
         True,
         f"business cost per applicant beats {versus}'s beyond noise: difference {_shown(cost)}; ROC AUC "
         f"{challenger.roc_auc:.4f} vs {champion.scores.roc_auc if champion.scores else float('nan'):.4f}, "
-        f"difference {_shown(auc)} ({comparison.method}, {comparison.resamples} resamples)",
+        f"difference {_shown(auc)}, DeLong p = {comparison.auc_p_value:.3g} ({comparison.method}, "
+        f"{comparison.resamples} resamples)",
     )

@@ -1,9 +1,11 @@
-"""Paired comparison of two models on the same test rows: bootstrap intervals of the difference in business
-cost per applicant and in ROC AUC (pure, vectorised, seeded).
+"""Paired comparison of two models on the same test rows: the difference in business cost per applicant by
+a paired bootstrap (pure, vectorised, seeded), the difference in ROC AUC by DeLong's paired test
+(`credit_scoring.stats.delong`).
 
 Both models score the same rows, so each resample draws the same row indices for both (a paired bootstrap):
-the noise shared by the two models cancels, and what is left is the uncertainty of their difference. The
-interval is the percentile interval at the configured confidence (`registry.confidence`).
+the noise shared by the two models cancels, and what is left is the uncertainty of their difference. The cost
+interval is the percentile interval at the configured confidence (`registry.confidence`), the AUC interval
+DeLong's normal interval at the same level.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import rankdata
 
-CHUNK_CELLS = 2_000_000  # resampled values held in memory at once (rows x resamples per chunk)
+from credit_scoring.stats.delong import paired_test
+
+CHUNK_CELLS = 2_000_000  # resampled costs held in memory at once (rows x resamples per chunk)
 
 
 @dataclass(frozen=True)
 class Interval:
-    """A difference (challenger - champion), its percentile interval and the confidence level."""
+    """A difference (challenger - champion), its interval (bootstrap percentile or DeLong) and level."""
 
     estimate: float
     low: float
@@ -33,7 +37,8 @@ class Comparison:
     cost_difference: Interval
     auc_difference: Interval
     resamples: int
-    method: str = "paired bootstrap"
+    auc_p_value: float  # DeLong's two-sided p-value of the AUC difference
+    method: str = "paired bootstrap of the cost, DeLong's test of the ROC AUC"
 
 
 def _index_chunks(n: int, resamples: int, rng: np.random.Generator):
@@ -43,25 +48,17 @@ def _index_chunks(n: int, resamples: int, rng: np.random.Generator):
         yield rng.integers(0, n, size=(min(step, resamples - start), n))
 
 
-def _auc_rows(y: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """ROC AUC of each row of (resamples x n) labels and scores (Mann-Whitney, ties count one half)."""
-    ranks = rankdata(score, axis=1)
-    positives = y.sum(axis=1)
-    negatives = y.shape[1] - positives
-    u = (ranks * y).sum(axis=1) - positives * (positives + 1) / 2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return u / (positives * negatives)  # NaN for a resample with one class (dropped by nanquantile)
-
-
 def _interval(estimate: float, draws: np.ndarray, confidence: float) -> Interval:
     alpha = 1.0 - confidence
-    low, high = np.nanquantile(draws, [alpha / 2, 1 - alpha / 2])
+    low, high = np.quantile(draws, [alpha / 2, 1 - alpha / 2])
     return Interval(float(estimate), float(low), float(high), confidence)
 
 
 def auc(y: np.ndarray, score: np.ndarray) -> float:
-    """ROC AUC of one sample (the same estimator as the resamples')."""
-    return float(_auc_rows(np.asarray(y)[None, :], np.asarray(score)[None, :])[0])
+    """ROC AUC (Mann-Whitney: ties count one half)."""
+    y, ranks = np.asarray(y) == 1, rankdata(np.asarray(score, dtype="float64"))
+    positives, negatives = int(y.sum()), int((~y).sum())
+    return float((ranks[y].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 
 def paired_bootstrap(
@@ -75,7 +72,8 @@ def paired_bootstrap(
     resamples: int,
     seed: int,
 ) -> Comparison:
-    """Intervals of (challenger - champion) business cost per applicant and ROC AUC on the same rows.
+    """Intervals of (challenger - champion) business cost per applicant (paired bootstrap) and ROC AUC
+    (DeLong) on the same rows.
 
     cost_*: each row's cost under the model's decision (`costs.row_costs`); score_*: the predicted
     probabilities; y: the outcomes (1 = default). Deterministic for a given seed.
@@ -86,13 +84,11 @@ def paired_bootstrap(
     if not len(y) == len(diff) == len(a) == len(b) or len(y) == 0:
         raise ValueError("paired bootstrap: the two models must score the same, non-empty rows")
     rng = np.random.default_rng(seed)
-    cost_draws, auc_draws = [], []
-    for idx in _index_chunks(len(y), resamples, rng):
-        cost_draws.append(diff[idx].mean(axis=1))
-        yy = y[idx]
-        auc_draws.append(_auc_rows(yy, a[idx]) - _auc_rows(yy, b[idx]))
+    cost_draws = [diff[idx].mean(axis=1) for idx in _index_chunks(len(y), resamples, rng)]
+    delong = paired_test(y, a, b, level=confidence)
     return Comparison(
         cost_difference=_interval(diff.mean(), np.concatenate(cost_draws), confidence),
-        auc_difference=_interval(auc(y, a) - auc(y, b), np.concatenate(auc_draws), confidence),
+        auc_difference=Interval(delong.difference, delong.lower, delong.upper, confidence),
         resamples=resamples,
+        auc_p_value=delong.p_value,
     )
