@@ -9,9 +9,10 @@ the registry's history (`tracking.history`; the monitor stage and `promote` expo
 reports/champion_history.{jsonl,html}).
 
 Honest with DVC (the stage runs on every `dvc repro`: `always_changed`): a train run already registered
-reuses its version, and a version whose decision is recorded (version tag `gate_outcome`, written last) is
-not decided again, so a rerun changes nothing in the registry and writes the same outcome.json; a version
-without a decision (a killed register) is decided on the rerun. champion.json (the versions and runs holding
+reuses its version, and a version whose decision is recorded with the same gate settings (version tag
+`gate_outcome`, written last) is not decided again, so a rerun changes nothing in the registry and writes the
+same outcome.json; a version without a decision (a killed register) or decided under other gate settings is
+decided (again) on the rerun, never against itself. champion.json (the versions and runs holding
 the aliases, byte-deterministic) changes exactly when an alias moved, including through `promote`, and the
 monitor stage depends on it. The stage exits 0 whether the version passes or not.
 """
@@ -112,6 +113,22 @@ def gate_figures(outcome: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def gate_settings(cfg: Config) -> dict[str, Any]:
+    """What the decision depends on besides the models: a version is decided again when these change."""
+    reg = cfg.registry
+    keys = ("min_test_roc_auc", "cost_tolerance", "replace_incomparable", "confidence", "bootstrap_resamples",
+            "bootstrap_seed", "auto_promote", "alias", "challenger_alias")  # fmt: skip
+    return {k: getattr(reg, k) for k in keys} | {"cost": asdict(cfg.evaluation.cost)}
+
+
+def decided(existing: Any | None, cfg: Config) -> dict[str, Any] | None:
+    """The recorded outcome of a version, when it was decided with the same gate settings."""
+    text = None if existing is None else (existing.tags or {}).get(OUTCOME_TAG)
+    outcome = None if text is None else json.loads(text)
+    settings = json.loads(json.dumps(gate_settings(cfg), sort_keys=True))
+    return outcome if outcome is not None and outcome.get("gate_settings") == settings else None
+
+
 def decide(cfg: Config, client: MlflowClient, record: dict[str, Any]) -> dict[str, Any]:
     """Score the challenger and the champion on the same test rows and apply the gate; the outcome without
     the version (not registered yet)."""
@@ -123,6 +140,9 @@ def decide(cfg: Config, client: MlflowClient, record: dict[str, Any]) -> dict[st
     p, decision_rows = predictions(pyfunc, rows)
     challenger, lineage = scores_of(p, decision_rows, y, cost), lineage_of(pipeline)
     champion, theirs = current_champion(client, reg, lineage, rows)
+    mine = registered_version(client, reg.model_name, record["run_id"])
+    if champion is not None and mine is not None and str(mine.version) == champion.version:
+        champion, theirs = None, None  # decided again (new settings): never against itself
     comparison: Comparison | None = None
     if champion is not None and theirs is not None:
         champion = Champion(champion.version, scores_of(*theirs, y, cost), lineage=champion.lineage)
@@ -139,6 +159,7 @@ def decide(cfg: Config, client: MlflowClient, record: dict[str, Any]) -> dict[st
         "run_id": record["run_id"],
         "alias": reg.alias,
         "challenger_alias": reg.challenger_alias,
+        "gate_settings": gate_settings(cfg),
         "promoted": verdict.promote,  # passed the gate (took the challenger alias)
         "reason": verdict.reason,
         "challenger": {**asdict(challenger), "lineage": asdict(lineage)},
@@ -178,8 +199,8 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
     client = MlflowClient()
 
     existing = registered_version(client, reg.model_name, record["run_id"])
-    if existing is not None and OUTCOME_TAG in (existing.tags or {}):
-        outcome = json.loads(existing.tags[OUTCOME_TAG])
+    if (before := decided(existing, cfg)) is not None:
+        outcome = before
         log(f"{reg.model_name} version {outcome['version']} (run {record['run_id']}) was decided before: "
             f"{outcome['reason']}")  # fmt: skip
     else:
@@ -192,17 +213,17 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
                       SCHEMA_TAG: lineage["feature_schema"] or ""},
             )  # fmt: skip
         else:
-            log(
-                f"{reg.model_name} version {existing.version} had no gate decision (interrupted): deciding now"
-            )
+            log(f"{reg.model_name} version {existing.version}: no decision with these gate settings (new "
+                "settings, or an interrupted register): deciding now")  # fmt: skip
         # key order as when read back from the tag: a rerun writes the same bytes
         outcome = json.loads(json.dumps({"version": str(existing.version), **outcome}, sort_keys=True))
         record_decision(client, reg, outcome["version"], outcome)
         if outcome["promoted"]:
             figures, who = gate_figures(outcome), f"{system_user()} (register)"
-            move_alias(client, reg.model_name, reg.challenger_alias, outcome["version"], who=who,
-                       why=outcome["reason"], gate=figures)  # fmt: skip
-            if reg.auto_promote:
+            if alias_holder(client, reg.model_name, reg.challenger_alias) != outcome["version"]:
+                move_alias(client, reg.model_name, reg.challenger_alias, outcome["version"], who=who,
+                           why=outcome["reason"], gate=figures)  # fmt: skip
+            if reg.auto_promote and alias_holder(client, reg.model_name, reg.alias) != outcome["version"]:
                 move_alias(client, reg.model_name, reg.alias, outcome["version"],
                            who=f"{system_user()} (registry.auto_promote)", why=outcome["reason"], gate=figures)  # fmt: skip
         verdict = (
