@@ -143,6 +143,7 @@ def build_app(service: ScoringService) -> gr.Blocks:
             with gr.Tab("Model", id="model"):
                 model_info = gr.Markdown(model_markdown(service.model_info()))
                 check_now = gr.Button("Check for a new champion now")
+                history = gr.Dataframe(service.champion_history, label="Champion history", interactive=False)
 
         view = client.view
         client_outputs = [view.decision, view.gauge, view.reasons_plot, view.reasons, current_id]
@@ -166,7 +167,9 @@ def build_app(service: ScoringService) -> gr.Blocks:
             api_name="score_batch",
             concurrency_limit=1,
         )
-        check_now.click(guarded(handlers.check), None, [header, model_info], **PRIVATE)
+        check_now.click(guarded(handlers.check), None, [header, model_info], **PRIVATE).then(
+            guarded(service.champion_history), None, history, **PRIVATE
+        )
         demo.load(guarded(handlers.page), None, [header, model_info, ctx.importance], **PRIVATE)
         demo.load(context, context_inputs, ctx.outputs, **PRIVATE)
         if service.serving.reload_seconds > 0:

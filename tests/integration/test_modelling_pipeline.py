@@ -232,7 +232,8 @@ def test_worse_challenger_does_not_take_the_alias(champion: dict, workspace: Wor
     train_stage(cfg, **QUIET)
     outcome = register_stage(cfg, **QUIET)
     assert champion["outcome"]["challenger"]["business_cost"] < outcome["challenger"]["business_cost"]
-    assert outcome["promoted"] is False and "worse than champion version 1" in outcome["reason"]
+    assert outcome["promoted"] is False and "champion version 1's" in outcome["reason"]
+    assert "noise" in outcome["reason"]  # the paired bootstrap, not a point comparison
     client = MlflowClient(cfg.registry.tracking_uri)
     name = cfg.registry.model_name
     assert str(client.get_model_version_by_alias(name, cfg.registry.alias).version) == "1"

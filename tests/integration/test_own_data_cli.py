@@ -1,6 +1,7 @@
 """From a bank's own CSVs to a served champion with the documented commands, in a scratch project:
-`credit-scoring dataset init` -> `python pipelines/params.py dataset=NAME paths.raw=...` -> `dvc repro` (every
-stage, monitor included) -> the app, asked through gradio_client. Once with one table and no production table,
+`credit-scoring dataset init` -> `python pipelines/params.py dataset=NAME paths.raw=...` -> `dvc repro register`
+(the version takes @challenger: no auto-promotion on one's own data) -> `credit-scoring promote` by another
+person -> `dvc repro` (monitor) -> the app, asked through gradio_client. Once with one table and no production table,
 once with a production table of new applications."""
 
 from __future__ import annotations
@@ -86,10 +87,14 @@ def test_csvs_to_a_served_champion(tmp_path: Path, repo_root: Path, production: 
     ]
     run([py, "pipelines/params.py", *settings], proj, env)
     run([py, "-m", "dvc", "init", "--no-scm", "-q"], proj, env)
+    first = run([py, "-m", "dvc", "repro", "register"], proj, env)
+    assert "took @challenger" in first.stdout, first.stdout[-3000:]
+    promote = [py, "-m", "credit_scoring.cli.main", "promote", "--version", "1", "--approver", "risk.officer"]
+    run(promote + ["--reason", "first model of this portfolio"], proj, env)
     repro = run([py, "-m", "dvc", "repro"], proj, env)
     stages = [line.split("'")[1] for line in repro.stdout.splitlines() if line.startswith("Running stage")]
     assert stages[-1] == "monitor" and "register" in stages, repro.stdout[-3000:]
-    assert "took @champion" in repro.stdout, repro.stdout[-3000:]
+    assert "was decided before" in repro.stdout, repro.stdout[-3000:]
     assert (proj / "reports" / "model_card.html").is_file() and (proj / "reports" / "index.html").is_file()
 
     from gradio_client import Client

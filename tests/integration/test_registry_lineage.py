@@ -35,6 +35,7 @@ def prepare(root: Path, raw: Path, store: str, stage_config, quiet, *overrides: 
         f"registry.tracking_uri={store}",
         f"registry.artifact_location={root.parent}/mlruns/artifacts",
         "registry.min_test_roc_auc=0.0",
+        "registry.auto_promote=true",  # both portfolios: the gate moves @champion (no approver here)
         "registry.log_datasets=false",
         "tuning=none",
         "runtime.threads=1",

@@ -175,3 +175,5 @@ class DatasetConfig:
     sentinels: list[Sentinel] = field(default_factory=list)
     domain_features: list[Derived] = field(default_factory=list)
     error_examples: int = MISSING  # how many row numbers an error message lists
+    # the embedded generated demo: its register stage promotes by itself (registry.auto_promote)
+    demo: bool = False

@@ -74,6 +74,12 @@ def _check_modelling(cfg: Config) -> None:
         raise ConfigError("resampling.sampling_strategy (minority / majority ratio) must be in (0, 1]")
     if not 0 <= cfg.registry.min_test_roc_auc <= 1:
         raise ConfigError("registry.min_test_roc_auc must be in [0, 1]")
+    if not 0 < cfg.registry.confidence < 1:
+        raise ConfigError("registry.confidence must be in (0, 1)")
+    if cfg.registry.bootstrap_resamples < 100:
+        raise ConfigError("registry.bootstrap_resamples must be at least 100")
+    if cfg.registry.challenger_alias == cfg.registry.alias:
+        raise ConfigError("registry.challenger_alias must differ from registry.alias")
     for name, p in cfg.model.search_space.items():
         if p.options is None and (p.low is None or p.high is None or p.low >= p.high):
             raise ConfigError(f"model.search_space.{name}: needs low < high (or options)")

@@ -183,8 +183,9 @@ class RegistryConfig:
     """MLflow tracking and the champion gate (stage `register`).
 
     tracking_uri is used unless the MLFLOW_TRACKING_URI environment variable is set. A registered version
-    takes `alias` only if its test ROC AUC is at least `min_test_roc_auc` and its business cost on the
-    current test rows is at most the champion's (re-scored on the same rows) plus `cost_tolerance`.
+    takes `challenger_alias` only if its test ROC AUC is at least `min_test_roc_auc` and it beats the
+    champion (re-scored on the same rows) beyond noise: the upper bound of the `confidence` interval of the
+    paired bootstrap of the cost difference is below `cost_tolerance` (`modelling.gate`).
     """
 
     name: str = MISSING
@@ -198,6 +199,15 @@ class RegistryConfig:
     # the explicit override that lets a challenger replace a champion it cannot be compared with (trained on
     # another dataset or feature schema, or unable to score the current rows); never on by default
     replace_incomparable: bool = MISSING
+    # promotion: a version that passes the gate takes `challenger_alias`; `credit-scoring promote` moves
+    # `alias` (approver != the training run's author when four_eyes); auto_promote moves it at register
+    challenger_alias: str = MISSING
+    auto_promote: bool = MISSING
+    four_eyes: bool = MISSING
+    # the gate's paired bootstrap (challenger vs champion on the same test rows)
+    confidence: float = MISSING
+    bootstrap_resamples: int = MISSING
+    bootstrap_seed: int = MISSING
     input_example_rows: int = MISSING
     log_datasets: bool = MISSING
     # distributions pinned at their installed version in the logged model

@@ -156,6 +156,9 @@ class Catalog:
     trials = _entry("train", "trials.csv", Format.csv, "every tuning trial")
     importance = _entry("train", "importance.csv", Format.csv, "global importance (feature, importance)")
     outcome = _entry("register", "outcome.json", Format.json, "the gate's decision")
+    live_aliases = _entry(
+        "register", "champion.json", Format.json, "versions holding @champion / @challenger"
+    )
     monitor_metrics = _entry("monitor", "metrics.json", Format.json, "headline drift figures (DVC metrics)")
     validation_json = _entry(
         "validation", "validation.json", Format.json, "the PD validation report's figures"

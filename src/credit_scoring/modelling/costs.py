@@ -38,6 +38,15 @@ def business_cost(y: np.ndarray, decision: np.ndarray, cost: CostConfig) -> floa
     return float(cost.false_negative * fn + cost.false_positive * fp) / len(y)
 
 
+def row_costs(y: np.ndarray, decision: np.ndarray, cost: CostConfig) -> np.ndarray:
+    """The cost of each decision (its mean is `business_cost`): false_negative for an accepted defaulter,
+    false_positive for a refused good client, 0 otherwise."""
+    y, decision = np.asarray(y), np.asarray(decision)
+    fn = (y == 1) & (decision == 0)
+    fp = (y == 0) & (decision == 1)
+    return cost.false_negative * fn.astype("float64") + cost.false_positive * fp.astype("float64")
+
+
 def trivial_cost(y: np.ndarray, cost: CostConfig) -> float:
     """Cost per applicant of the better of accepting everybody and refusing everybody."""
     y = np.asarray(y)

@@ -1,8 +1,12 @@
 """The champion gate: whether a challenger takes the registry alias, and why (a pure function).
 
-The challenger's test ROC AUC must reach the floor, and its business cost per applicant must be no worse
-than the current champion's on the same test rows, within a tolerance. With no champion yet, the floor alone
-decides. A champion that is not comparable — trained on another dataset or another feature schema, or unable
+The challenger's test ROC AUC must reach the floor, and it must beat the current champion by more than noise
+on the same test rows: given the paired bootstrap of the two models (`modelling.paired`), the upper bound of
+the interval of (challenger - champion) business cost per applicant must be below `cost_tolerance` (0: the
+challenger is cheaper beyond noise; a positive tolerance makes it a non-inferiority margin), and its ROC AUC
+must not be worse beyond noise (the interval of the AUC difference must not lie wholly below 0). Without the
+paired comparison (no rows), the point costs are compared within the tolerance. With no champion yet, the
+floor alone decides. A champion that is not comparable — trained on another dataset or another feature schema, or unable
 to score the current rows — is never replaced silently: the gate refuses, unless the explicit override
 (`registry.replace_incomparable`) is set, and the reason says which.
 """
@@ -12,6 +16,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from credit_scoring.modelling.paired import Comparison, Interval
 
 OVERRIDE = "registry.replace_incomparable=true"
 
@@ -75,11 +81,13 @@ def gate(
     cost_tolerance: float,
     lineage: Lineage | None = None,
     replace_incomparable: bool = False,
+    comparison: Comparison | None = None,
 ) -> GateDecision:
     """Whether the challenger takes the alias, and why.
 
     lineage: the challenger's (compared with the champion's); replace_incomparable: the explicit override
-    that lets a challenger replace a champion it cannot be compared with.
+    that lets a challenger replace a champion it cannot be compared with; comparison: the paired bootstrap of
+    challenger and champion on the same rows (None: point comparison of the costs).
     """
     if challenger.roc_auc < min_roc_auc:
         return GateDecision(
@@ -98,6 +106,8 @@ def gate(
             f"champion version {champion.version} {why}: not comparable, kept (to replace it: {OVERRIDE})",
         )
     assert champion.scores is not None
+    if comparison is not None:
+        return _paired_decision(challenger, champion, comparison, cost_tolerance)
     mine, theirs = challenger.business_cost, champion.scores.business_cost
     if mine > theirs + cost_tolerance:
         return GateDecision(
@@ -109,4 +119,36 @@ def gate(
         True,
         f"business cost {mine:.4f} per applicant is no worse than champion version {champion.version}'s "
         f"{theirs:.4f} on the same test rows (ROC AUC {challenger.roc_auc:.4f} vs {champion.scores.roc_auc:.4f})",
+    )
+
+
+def _shown(i: Interval) -> str:
+    return f"{i.estimate:+.4f} [{i.low:+.4f}, {i.high:+.4f}] at {i.confidence:.0%}"
+
+
+def _paired_decision(
+    challenger: Scores, champion: Champion, comparison: Comparison, cost_tolerance: float
+) -> GateDecision:
+    """The gate against a comparable champion, from the paired intervals (challenger - champion)."""
+    cost, auc = comparison.cost_difference, comparison.auc_difference
+    versus = f"champion version {champion.version}"
+    if auc.high < 0:
+        return GateDecision(
+            False,
+            f"ROC AUC is worse than {versus}'s beyond noise: difference {_shown(auc)} "
+            f"(DeLong p = {comparison.auc_p_value:.3g})",
+        )
+    if cost.high >= cost_tolerance:
+        return GateDecision(
+            False,
+            f"business cost per applicant does not beat {versus}'s by more than noise: difference "
+            f"{_shown(cost)} ({comparison.method}, {comparison.resamples} resamples; upper bound must be below "
+            f"{cost_tolerance:+.4f})",
+        )
+    return GateDecision(
+        True,
+        f"business cost per applicant beats {versus}'s beyond noise: difference {_shown(cost)}; ROC AUC "
+        f"{challenger.roc_auc:.4f} vs {champion.scores.roc_auc if champion.scores else float('nan'):.4f}, "
+        f"difference {_shown(auc)}, DeLong p = {comparison.auc_p_value:.3g} ({comparison.method}, "
+        f"{comparison.resamples} resamples)",
     )

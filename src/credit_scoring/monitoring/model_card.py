@@ -113,6 +113,15 @@ Approval rate: share approved. True positive rate: among actual defaulters, the 
 {% endfor %}{% else %}No gap exceeds the bound.
 {% endif %}{% else %}Not computed.
 {% endif %}
+## Champion history
+
+{% if history %}Every move of the registry's aliases, newest first (`credit-scoring promote`; reports/champion_history.html).
+
+| when (UTC) | alias | from | to | who | why |
+|---|---|---|---|---|---|
+{% for h in history %}| {{ h.at }} | {{ h.alias }} | {{ h.from_version | fmt }} | {{ h.to_version }} | {{ h.who | cell }} | {{ h.why | cell }} |
+{% endfor %}{% else %}No alias move recorded.
+{% endif %}
 {% if monitoring %}## Monitoring
 
 {% for k, v in monitoring.items() %}- {{ k }}: {{ v }}
@@ -179,6 +188,7 @@ def render_model_card(context: Mapping[str, Any]) -> str:
 
     env = Environment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
     env.filters["fmt"] = _fmt_value
+    env.filters["cell"] = lambda v: str(v).replace("|", "\\|").replace("\n", " ")
     return env.from_string(MODEL_CARD_TEMPLATE).render(**context)
 
 
@@ -203,12 +213,14 @@ def write_model_card(
     monitoring: Mapping[str, Any] | None = None,
     threshold_note: str | None = None,
     generated_at: str | None = None,
+    history: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Path]:
     """Write model_card.md, model_card.html and model_card_calibration.svg into reports_dir.
 
     calibration: performance.calibration_table records (bin, rows, predicted, observed) on the test split;
     fairness: fairness.fairness_report output; metrics: name -> value (test ROC AUC, Brier, cost...);
-    threshold and cost: the champion's threshold and the business cost it minimises (`evaluation.cost`).
+    threshold and cost: the champion's threshold and the business cost it minimises (`evaluation.cost`);
+    history: the alias moves, newest first (`tracking.history.history_rows`).
     """
     reports_dir = Path(reports_dir)
     groups = (fairness or {}).get("groups") or {}
@@ -230,6 +242,7 @@ def write_model_card(
             "fairness": dict(fairness) if fairness else None,
             "fairness_min": fairness_min,
             "monitoring": dict(monitoring or {}),
+            "history": [dict(h) for h in history or []],
         }
     )
     md = render_model_card(context)

@@ -178,6 +178,14 @@ class ScoringService:
         info["reload_seconds"] = self.serving.reload_seconds
         return info
 
+    def champion_history(self) -> pd.DataFrame:
+        """Every move of the registry's aliases, newest first (`tracking.history`): the Model tab's table."""
+        from credit_scoring.tracking.history import COLUMNS, history_rows, read_history
+
+        return pd.DataFrame(
+            history_rows(read_history(self.client, self.registry.model_name)), columns=COLUMNS
+        )
+
     # -- scoring (each request reads `champion` once: a reload meanwhile does not mix two versions)
     def score_client(self, client_id: Any) -> ScoreResult:
         """Score, decision and reasons of a production or known client (precomputed feature row)."""

@@ -261,6 +261,7 @@ def write_card(
     cfg: Config, champion: Champion, train: Population, test: Population, reference: dict, summary: dict
 ) -> dict[str, Path]:
     """The model card: the champion, its data, test metrics (`reference`) and calibration, results by group."""
+    from credit_scoring.tracking.history import export_for_card
     from credit_scoring.tracking.provenance import dvc_data_hash
 
     catalog, ref = Catalog(cfg.paths), champion.ref
@@ -288,6 +289,7 @@ def write_card(
         cost=cfg.evaluation.cost,
         threshold_note=THRESHOLD_NOTE,
         monitoring=monitoring_links(summary, cfg.monitoring.report.drift_dir, catalog.validation_html.path),
+        history=export_for_card(cfg.registry, cfg.monitoring.report.reports_dir),
     )  # fmt: skip
 
 

@@ -1,2 +1,3 @@
 """Tracking: the MLflow store (`store`), what a training run records (`runs`), the logged pyfunc model
-(`model_log`) and the champion behind the registry alias (`champion`), each written once."""
+(`model_log`), the champion behind the registry alias (`champion`), promotion by an approver (`promotion`)
+and the history of alias moves kept in the registry (`history`), each written once."""

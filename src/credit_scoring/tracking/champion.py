@@ -67,7 +67,8 @@ def require_champion(client: Any, reg: RegistryConfig, tracking_uri: str) -> Cha
     if ref is None:
         raise InputDataError(
             f"no model {reg.model_name!r} with alias {reg.alias!r} in {tracking_uri}: run the train and "
-            "register stages first (make run)"
+            "register stages first (make run); without registry.auto_promote, a person then makes a version the "
+            "champion: credit-scoring promote --version N --approver NAME --reason TEXT"
         )
     return ref
 
