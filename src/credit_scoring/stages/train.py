@@ -1,6 +1,7 @@
 """Stage `train`: Hyperopt-tuned model, calibration, business-cost threshold, evaluation, MLflow run.
 
-Reads the resampled training split, the untouched validation and test splits, and the raw applicant rows
+Reads the resampled training split (and, with `tuning.cv_folds` > 1, the training split before resampling,
+resampled per fold), the untouched validation and test splits, and the raw applicant rows
 (ingest + merge + split) that the logged pyfunc model is fitted and checked on. Writes the catalog's train
 outputs: metrics.json (DVC metrics, grouped by split), plots/*.csv (DVC plots), trials.csv, importance.csv
 and run.json (the MLflow run and model the register stage reads). The fitting itself is
@@ -29,6 +30,7 @@ from credit_scoring.modelling.training import (
     flat_metrics,
     importance_of,
     plot_data,
+    pool_of,
     split_data,
 )
 from credit_scoring.modelling.tuning import Trial
@@ -84,6 +86,10 @@ def load_inputs(cfg: Config) -> tuple[Inputs, Frames]:
         context: (frame, entry.path)
         for (context, entry), frame in zip(entries.items(), (train, valid, test), strict=True)
     }
+    pool = None
+    if cfg.tuning.cv_folds > 1:  # train + valid before resampling and imputation: resampled per fold
+        raw_train = split_data(catalog.features_part("train").read(), names, ds.id, ds.target, None)
+        pool = pool_of(raw_train, split_data(valid, names, ds.id, ds.target, None))
     model_inputs = ModelInputs(
         train=split_data(train, names, ds.id, ds.target, None),  # imputed by the resample stage if needed
         valid=split_data(valid, names, ds.id, ds.target, imputer),
@@ -91,6 +97,8 @@ def load_inputs(cfg: Config) -> tuple[Inputs, Frames]:
         weights=train[WEIGHT_COLUMN].to_numpy(dtype="float64") if WEIGHT_COLUMN in train.columns else None,
         feature_names=names,
         oracle=load_oracle(cfg.paths.oracle, ds.id, cfg.evaluation.oracle_probability),
+        pool=pool,
+        imputer=imputer,
     )
     inputs = Inputs(
         model=model_inputs,
