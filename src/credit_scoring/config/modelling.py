@@ -178,6 +178,7 @@ class EvaluationConfig:
     calibration_bins: int = MISSING  # quantile bins of the calibration plot
     shap_rows: int = MISSING  # test rows explained for the global SHAP importance
     shap_top: int = MISSING  # features shown in the SHAP plot
+    parity_rows: int = MISSING  # test rows scored from raw rows at train time (parity with the features)
     seed: int = MISSING  # sampling of the SHAP rows
     oracle_probability: str = MISSING  # column of the oracle file with the true default probability
 

@@ -46,7 +46,8 @@ PARITY_TOLERANCE = 1e-6  # max |probability difference| between raw-row scoring 
 
 @dataclasses.dataclass(frozen=True)
 class Inputs:
-    """What a run reads: the model's matrices, the raw-row preprocessing and imputer, the raw test rows."""
+    """What a run reads: the model's matrices, the raw-row preprocessing and imputer, the raw test rows of
+    the parity check (a seeded sample of `evaluation.parity_rows`)."""
 
     model: ModelInputs
     imputer: Any
@@ -104,13 +105,27 @@ def load_inputs(cfg: Config) -> tuple[Inputs, Frames]:
         model=model_inputs,
         imputer=imputer,
         preprocessor=fit_preprocessor(cfg, names),
-        raw_test=split_rows(catalog, ds, cfg.features, "test"),
+        raw_test=split_rows(catalog, ds, cfg.features, "test", parity_ids(model_inputs.test.ids, cfg)),
     )
     return inputs, frames
 
 
-def check_parity(pipeline: ScoringPipeline, raw: pd.DataFrame, expected: np.ndarray) -> float:
-    """Largest |difference| between scoring raw rows and the in-process probabilities; raises if too large."""
+def parity_ids(test_ids: np.ndarray, cfg: Config) -> np.ndarray:
+    """A seeded sample of `evaluation.parity_rows` test ids: the rows of the parity check."""
+    ev = cfg.evaluation
+    rng = np.random.default_rng(ev.seed)
+    return np.sort(rng.choice(test_ids, size=min(ev.parity_rows, len(test_ids)), replace=False))
+
+
+def check_parity(
+    pipeline: ScoringPipeline, raw: pd.DataFrame, test_ids: np.ndarray, p_test: np.ndarray, id_col: str
+) -> float:
+    """Largest |difference| between scoring raw rows (a sample of test rows) and the in-process
+    probabilities of the same ids; raises if too large."""
+    rows = pd.Index(test_ids).get_indexer(raw[id_col].to_numpy())
+    if (rows < 0).any():
+        raise InputDataError("the raw test rows of the parity check are not all in the test split")
+    expected = p_test[rows]
     got = pipeline.predict(raw)["probability"].to_numpy()
     gap = float(np.max(np.abs(got - expected))) if len(got) else 0.0
     if gap > PARITY_TOLERANCE:
@@ -179,7 +194,7 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
             inputs.preprocessor, inputs.imputer, model, fitted.calibrator, fitted.threshold
         )
         fitted.metrics["parity_max_abs_diff"] = check_parity(
-            pipeline, inputs.raw_test, fitted.probability["test"]
+            pipeline, inputs.raw_test, data.test.ids, fitted.probability["test"], cfg.dataset.id
         )
         curves = plot_data(cfg, data, fitted)
         importance = importance_of(cfg, data, model)
