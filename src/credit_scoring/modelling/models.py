@@ -214,7 +214,7 @@ class LightGBMTrainer:
         }
         if rounds is not None or self.valid_set is None:
             booster = lgb.train(full, self.train_set, num_boost_round=rounds or self.max_rounds)
-            return LightGBMModel(booster)
+            return LightGBMModel(lgb.Booster(model_str=booster.model_to_string()))  # no training data held
         booster = lgb.train(
             full,
             self.train_set,
