@@ -224,6 +224,29 @@ def test_smote_rows_never_reach_validation_or_test(champion: dict, workspace: Wo
         pd.testing.assert_frame_equal(pd.read_parquet(features / f"{part}.parquet"), frame)  # untouched
 
 
+def test_cross_validated_train_stage_with_per_fold_smote(champion: dict, workspace: Workspace) -> None:
+    """tuning.cv_folds: the objective on folds of train + valid (SMOTE inside each fold), a refit on all of
+    them, calibration on out-of-fold scores; the test split and the parity check as without folds."""
+    cfg = workspace.config(
+        "model=lightgbm",
+        "resampling=smote",
+        "tuning.max_evals=1",
+        "tuning.cv_folds=3",
+        f"paths.resample={workspace.root}/resample_smote_cv",
+        train_dir="train_cv",
+    )
+    resample_stage(cfg, **QUIET)
+    metrics = train_stage(cfg, **QUIET)
+    features = Path(cfg.paths.features)
+    pool = sum(len(pd.read_parquet(features / f"{p}.parquet")) for p in ("train", "valid"))
+    assert metrics["valid"]["rows"] == pool  # out-of-fold scores of every train + valid row
+    assert metrics["test"]["rows"] == len(pd.read_parquet(features / "test.parquet"))
+    assert metrics["tuning"]["cv_folds"] == 3 and metrics["tuning"]["rounds"] > 0
+    assert metrics["parity_max_abs_diff"] <= 1e-6
+    trials = Catalog(cfg.paths).trials.read()
+    assert {"oof_roc_auc", "valid_roc_auc_std"} <= set(trials.columns)
+
+
 def test_worse_challenger_does_not_take_the_alias(champion: dict, workspace: Workspace) -> None:
     # no AUC floor: the business-cost comparison with the champion alone must refuse the dummy
     cfg = workspace.config(

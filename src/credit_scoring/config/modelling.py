@@ -133,7 +133,11 @@ class TuningObjective(Enum):
 
 @dataclass
 class TuningConfig:
-    """Hyperopt search over the model's search_space; max_evals 0 trains once with the fixed params."""
+    """Hyperopt search over the model's search_space; max_evals 0 trains once with the fixed params.
+
+    cv_folds: 0 or 1 judges a trial on the validation split; k > 1 on k stratified folds of train + valid
+    (then the model is refitted on all of them, see credit_scoring.modelling.crossval).
+    """
 
     name: str = MISSING
     max_evals: int = 0
@@ -141,6 +145,7 @@ class TuningConfig:
     objective: TuningObjective = TuningObjective.roc_auc
     seed: int = 0
     no_progress_trials: int | None = None  # stop after this many trials without a better loss
+    cv_folds: int = 0  # k > 1: k-fold cross-validation of train + valid as the objective
     options: dict[str, Any] = field(default_factory=dict)  # extra keyword arguments of hyperopt.fmin
 
 
@@ -173,6 +178,7 @@ class EvaluationConfig:
     calibration_bins: int = MISSING  # quantile bins of the calibration plot
     shap_rows: int = MISSING  # test rows explained for the global SHAP importance
     shap_top: int = MISSING  # features shown in the SHAP plot
+    parity_rows: int = MISSING  # test rows scored from raw rows at train time (parity with the features)
     seed: int = MISSING  # sampling of the SHAP rows
     oracle_probability: str = MISSING  # column of the oracle file with the true default probability
 

@@ -35,19 +35,27 @@ def applicant_rows(app: pd.DataFrame, side: pd.DataFrame | None, ds: DatasetConf
     return app.reset_index(drop=True) if side is None else join_side_features(app, side, ds.id)
 
 
-def part_application_rows(catalog: Catalog, ds: DatasetConfig, part: str) -> pd.DataFrame:
-    """Application rows (target included) of one part (train / valid / test) of the train table, by id."""
+def part_application_rows(
+    catalog: Catalog, ds: DatasetConfig, part: str, ids: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Application rows (target included) of one part (train / valid / test) of the train table, by id;
+    only the rows of `ids` (ids of that part) when given."""
     table = catalog.ingested(ds.train_table)
     table.require()
     split = catalog.split.read()
-    ids = split.loc[split[PART_COLUMN].astype(str) == part, ds.id]
-    app = table.read()
-    return app.loc[app[ds.id].isin(ids)].sort_values(ds.id, ignore_index=True)
+    wanted = split.loc[split[PART_COLUMN].astype(str) == part, ds.id]
+    if ids is not None:
+        wanted = wanted[wanted.isin(ids)]
+    filters = None if ids is None else [(ds.id, "in", wanted.tolist())]
+    app = table.read(filters=filters)
+    return app.loc[app[ds.id].isin(wanted)].sort_values(ds.id, ignore_index=True)
 
 
-def split_rows(catalog: Catalog, ds: DatasetConfig, features: FeaturesConfig, part: str) -> pd.DataFrame:
+def split_rows(
+    catalog: Catalog, ds: DatasetConfig, features: FeaturesConfig, part: str, ids: np.ndarray | None = None
+) -> pd.DataFrame:
     """Raw applicant rows (target included) of one part of the train table: application rows joined with
-    their side features (only those rows of the side features are read)."""
-    app = part_application_rows(catalog, ds, part)
+    their side features (only those rows of the side features are read); only the rows of `ids` if given."""
+    app = part_application_rows(catalog, ds, part, ids)
     side = side_features_frame(catalog, features, ds.id, app[ds.id].to_numpy())
     return applicant_rows(app, side, ds)

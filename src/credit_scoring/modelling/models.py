@@ -3,7 +3,8 @@
 A trainer is built once per run from the training and validation matrices (the boosters bin them once:
 lightgbm.Dataset / xgboost.QuantileDMatrix) and then fitted once per Hyperopt trial with that trial's
 parameters. Boosters train up to `max_rounds` rounds with early stopping on the validation split and are
-cut at their best round, so that predictions and SHAP values use the same trees.
+cut at their best round, so that predictions and SHAP values use the same trees; `fit(params, rounds=n)`
+trains exactly n rounds without a validation split (the refit after cross-validation: `X_valid` None).
 
 Every fitted model (`FittedModel`) scores float32 rows (a numpy matrix in the training column order; no
 pandas on the scoring path, a one-row call stays cheap) and explains them, whatever its kind:
@@ -19,7 +20,6 @@ already registered model must still load); behaviour is added as methods.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -43,13 +43,14 @@ SMALL_BATCH = 256  # rows a booster scores single-threaded (no OpenMP start-up f
 
 @dataclass(frozen=True)
 class TrainingData:
-    """Matrices of one training run (float32 features in `feature_names` order)."""
+    """Matrices of one training run (float32 features in `feature_names` order); no validation split for a
+    refit with a fixed number of rounds."""
 
     X_train: np.ndarray
     y_train: np.ndarray
     w_train: np.ndarray | None
-    X_valid: np.ndarray
-    y_valid: np.ndarray
+    X_valid: np.ndarray | None
+    y_valid: np.ndarray | None
     feature_names: list[str]
 
 
@@ -75,17 +76,10 @@ def _importance(values: np.ndarray, feature_names: list[str]) -> pd.Series:
     return pd.Series(values, index=feature_names, name="importance").sort_values(ascending=False)
 
 
-def _tree_importance(booster: Any, X: np.ndarray, feature_names: list[str]) -> pd.Series:
-    """Mean |SHAP value| per feature of a booster on rows X (one shap.TreeExplainer)."""
-    import shap
-
-    explainer = shap.TreeExplainer(booster)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # shap's note on its LightGBM output format
-        values = np.asarray(explainer.shap_values(X))
-    if values.ndim == 3:  # (classes, rows, features) or (rows, features, classes)
-        values = values[-1] if values.shape[0] == 2 else values[..., -1]
-    return _importance(np.abs(values).mean(axis=0), feature_names)
+def _tree_importance(contributions: np.ndarray, feature_names: list[str]) -> pd.Series:
+    """Mean |SHAP value| per feature from a booster's own TreeSHAP contributions (the same exact values as
+    shap.TreeExplainer, computed by the booster's C++ code: no shap import, no model conversion)."""
+    return _importance(np.abs(contributions).mean(axis=0), feature_names)
 
 
 class LightGBMModel:
@@ -113,7 +107,7 @@ class LightGBMModel:
         return np.asarray(out, dtype="float64")[:, : X.shape[1]]
 
     def global_importance(self, X: np.ndarray, feature_names: list[str]) -> pd.Series:
-        return _tree_importance(self.booster, X, feature_names)
+        return _tree_importance(self.contributions(X), feature_names)
 
 
 class XGBoostModel:
@@ -135,7 +129,7 @@ class XGBoostModel:
         return np.asarray(out, dtype="float64")[:, : X.shape[1]]
 
     def global_importance(self, X: np.ndarray, feature_names: list[str]) -> pd.Series:
-        return _tree_importance(self.booster, X, feature_names)
+        return _tree_importance(self.contributions(X), feature_names)
 
 
 class SklearnModel:
@@ -179,7 +173,10 @@ class SklearnModel:
 
 
 class Trainer(Protocol):
-    def fit(self, params: dict[str, Any]) -> FittedModel: ...
+    def fit(self, params: dict[str, Any], rounds: int | None = None) -> FittedModel:
+        """Fit with `params`; boosters: early stopping on the validation split, or exactly `rounds` rounds
+        when given (models without rounds ignore it)."""
+        ...
 
 
 def _boosting_settings(cfg: ModelConfig) -> tuple[int, int]:
@@ -200,11 +197,13 @@ class LightGBMTrainer:
         self.train_set = lgb.Dataset(
             data.X_train, data.y_train, weight=data.w_train, params=base, free_raw_data=False
         ).construct()
-        self.valid_set = lgb.Dataset(
-            data.X_valid, data.y_valid, reference=self.train_set, params=base
-        ).construct()
+        self.valid_set = (
+            None
+            if data.X_valid is None
+            else lgb.Dataset(data.X_valid, data.y_valid, reference=self.train_set, params=base).construct()
+        )
 
-    def fit(self, params: dict[str, Any]) -> LightGBMModel:
+    def fit(self, params: dict[str, Any], rounds: int | None = None) -> LightGBMModel:
         full = {
             **self.cfg.params,
             **params,
@@ -213,6 +212,9 @@ class LightGBMTrainer:
             "seed": self.cfg.seed,
             "verbosity": -1,
         }
+        if rounds is not None or self.valid_set is None:
+            booster = lgb.train(full, self.train_set, num_boost_round=rounds or self.max_rounds)
+            return LightGBMModel(lgb.Booster(model_str=booster.model_to_string()))  # no training data held
         booster = lgb.train(
             full,
             self.train_set,
@@ -234,11 +236,15 @@ class XGBoostTrainer:
         self.dtrain = xgb.QuantileDMatrix(
             data.X_train, data.y_train, weight=data.w_train, nthread=threads, **cfg.dataset_params
         )
-        self.dvalid = xgb.QuantileDMatrix(
-            data.X_valid, data.y_valid, ref=self.dtrain, nthread=threads, **cfg.dataset_params
+        self.dvalid = (
+            None
+            if data.X_valid is None
+            else xgb.QuantileDMatrix(
+                data.X_valid, data.y_valid, ref=self.dtrain, nthread=threads, **cfg.dataset_params
+            )
         )
 
-    def fit(self, params: dict[str, Any]) -> XGBoostModel:
+    def fit(self, params: dict[str, Any], rounds: int | None = None) -> XGBoostModel:
         full = {
             **self.cfg.params,
             **params,
@@ -247,6 +253,8 @@ class XGBoostTrainer:
             "nthread": self.threads,
             "seed": self.cfg.seed,
         }
+        if rounds is not None or self.dvalid is None:
+            return XGBoostModel(xgb.train(full, self.dtrain, num_boost_round=rounds or self.max_rounds))
         booster = xgb.train(
             full,
             self.dtrain,
@@ -277,7 +285,7 @@ class SklearnTrainer:
             ]
         )
 
-    def fit(self, params: dict[str, Any]) -> SklearnModel:
+    def fit(self, params: dict[str, Any], rounds: int | None = None) -> SklearnModel:
         est = self.estimator(params)
         d = self.data
         if self.cfg.kind is ModelKind.dummy:

@@ -4,6 +4,10 @@ validation and test, the curves and the global importance. Pure: matrices and ty
 Order of operations on the validation split: early stopping and the Hyperopt objective (raw scores), then
 the calibrator is fitted, then the threshold minimising the business cost of calibrated probabilities is
 chosen. The test split is only scored, once, at the end.
+
+With `tuning.cv_folds` > 1 the "validation" rows are the pool of train + valid: the objective is k-fold
+cross-validation on it (credit_scoring.modelling.crossval), the model is refitted on all of it, and the
+calibrator and threshold are fitted on the best trial's out-of-fold scores ("valid" metrics: out-of-fold).
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ import numpy as np
 import pandas as pd
 
 from credit_scoring.config import Config
+from credit_scoring.errors import ConfigError
 from credit_scoring.modelling.calibration import Calibrator
 from credit_scoring.modelling.costs import optimal_threshold
+from credit_scoring.modelling.crossval import cv_objective, make_folds, refit
 from credit_scoring.modelling.evaluation import (
     calibration_points,
     classification_metrics,
@@ -33,7 +39,7 @@ from credit_scoring.modelling.models import (
     TrainingData,
     make_trainer,
 )
-from credit_scoring.modelling.tuning import Trial, TuningResult, tune
+from credit_scoring.modelling.tuning import Trial, TuningResult, search, split_objective
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,7 +53,9 @@ class SplitData:
 
 @dataclasses.dataclass(frozen=True)
 class ModelInputs:
-    """What a fit needs: the splits as matrices, the positive weights, the feature names, the oracle."""
+    """What a fit needs: the splits as matrices, the positive weights, the feature names, the oracle; for
+    cross-validation the pool (train + valid before resampling and imputation) and the imputer of the
+    resample stage (None when the model needs none)."""
 
     train: SplitData
     valid: SplitData
@@ -55,6 +63,17 @@ class ModelInputs:
     weights: np.ndarray | None
     feature_names: list[str]
     oracle: pd.DataFrame | None
+    pool: SplitData | None = None
+    imputer: Any = None
+
+
+def pool_of(train: SplitData, valid: SplitData) -> SplitData:
+    """Train and valid rows together (the cross-validation pool)."""
+    return SplitData(
+        np.concatenate([train.ids, valid.ids]),
+        np.concatenate([train.y, valid.y]),
+        np.concatenate([train.X, valid.X]),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +85,7 @@ class Fitted:
     threshold: float
     probability: dict[str, np.ndarray]
     metrics: dict[str, Any]
+    valid: SplitData  # the rows calibrated on: the validation split, or the pool with cross-validation
 
 
 def split_data(frame: pd.DataFrame, features: list[str], id_col: str, target: str, imputer: Any) -> SplitData:
@@ -89,17 +109,51 @@ def evaluate_split(
     return out
 
 
-def fit_model(cfg: Config, inputs: ModelInputs, on_trial: Callable[[Trial], None]) -> Fitted:
-    """Tune on validation (raw scores), calibrate on validation, choose the threshold on calibrated
-    validation probabilities, then score the test split once."""
-    ev = cfg.evaluation
-    va, te = inputs.valid, inputs.test
+def _tune_split(
+    cfg: Config, inputs: ModelInputs, on_trial: Callable[[Trial], None]
+) -> tuple[TuningResult, float]:
+    """Search on the validation split; and the seconds the trainer took to bin its data."""
+    va, start = inputs.valid, time.perf_counter()
     data = TrainingData(inputs.train.X, inputs.train.y, inputs.weights, va.X, va.y, inputs.feature_names)
-    start = time.perf_counter()
     trainer = make_trainer(cfg.model, data, cfg.runtime.threads)
     build_seconds = time.perf_counter() - start
-    result = tune(trainer, cfg.model.search_space, cfg.tuning, va.X, va.y, ev.cost, on_trial)
-    raw = {name: result.model.predict_score(d.X) for name, d in (("valid", va), ("test", te))}
+    objective = split_objective(trainer, va.X, va.y, cfg.tuning.objective, cfg.evaluation.cost)
+    return search(objective, cfg.model.search_space, cfg.tuning, on_trial), build_seconds
+
+
+def _tune_cv(
+    cfg: Config, inputs: ModelInputs, on_trial: Callable[[Trial], None]
+) -> tuple[TuningResult, SplitData]:
+    """Search on k folds of the pool, then refit on the whole pool; the pool as the model sees it."""
+    pool, names, threads = inputs.pool, inputs.feature_names, cfg.runtime.threads
+    if pool is None:
+        raise ConfigError("tuning.cv_folds > 1 needs the pool of train + valid rows")
+    folds = make_folds(
+        pool.X, pool.y, names, cfg.tuning.cv_folds, cfg.tuning.seed, cfg.model, cfg.resampling, threads
+    )
+    objective = cv_objective(folds, pool.y, cfg.tuning.objective, cfg.evaluation.cost)
+    result = search(objective, cfg.model.search_space, cfg.tuning, on_trial)
+    del folds
+    X = pool.X if inputs.imputer is None else inputs.imputer.transform(pool.X).astype(MATRIX_DTYPE)
+    best = result.best
+    result.model = refit(X, pool.y, names, best.params, best.rounds, cfg.model, cfg.resampling, threads)
+    return result, SplitData(pool.ids, pool.y, X)
+
+
+def fit_model(cfg: Config, inputs: ModelInputs, on_trial: Callable[[Trial], None]) -> Fitted:
+    """Tune on validation (raw scores), calibrate on validation, choose the threshold on calibrated
+    validation probabilities, then score the test split once (validation: the out-of-fold scores of the
+    pool with cross-validation)."""
+    ev, te = cfg.evaluation, inputs.test
+    start = time.perf_counter()
+    build_seconds = 0.0
+    if cfg.tuning.cv_folds > 1:
+        result, va = _tune_cv(cfg, inputs, on_trial)
+        raw = {"valid": result.oof_scores}
+    else:
+        (result, build_seconds), va = _tune_split(cfg, inputs, on_trial), inputs.valid
+        raw = {"valid": result.model.predict_score(va.X)}
+    raw["test"] = result.model.predict_score(te.X)
     calibrator = Calibrator(ev.calibration).fit(raw["valid"], va.y)
     prob = {name: calibrator.transform(score) for name, score in raw.items()}
     choice = optimal_threshold(va.y, prob["valid"], ev.cost)
@@ -111,24 +165,25 @@ def fit_model(cfg: Config, inputs: ModelInputs, on_trial: Callable[[Trial], None
         "best_trial": result.best.number,
         "best_valid_loss": result.best.loss,
         "seconds": round(time.perf_counter() - start, 1),
-        "build_seconds": round(build_seconds, 2),  # binning of the training data, once per run
+        "build_seconds": round(build_seconds, 2),  # binning of the training data, once per run (split)
+        "cv_folds": cfg.tuning.cv_folds if cfg.tuning.cv_folds > 1 else 0,
         "seconds_per_trial": round(float(np.mean([t.seconds for t in result.trials])), 2),
-        "rounds": result.best.rounds or 0,
+        "rounds": result.model.rounds or 0,
     }
-    return Fitted(result, calibrator, choice.threshold, prob, metrics)
+    return Fitted(result, calibrator, choice.threshold, prob, metrics, va)
 
 
 def plot_data(cfg: Config, inputs: ModelInputs, fitted: Fitted) -> dict[str, dict[str, pd.DataFrame]]:
     """Curves of validation and test: ROC, precision-recall, calibration; cost against threshold."""
     ev, p = cfg.evaluation, fitted.probability
-    splits = (("valid", inputs.valid), ("test", inputs.test))
+    splits = (("valid", fitted.valid), ("test", inputs.test))
     return {
         "roc": {n: roc_points(d.y, p[n], ev.curve_points) for n, d in splits},
         "pr": {n: pr_points(d.y, p[n], ev.curve_points) for n, d in splits},
         "calibration": {n: calibration_points(d.y, p[n], ev.calibration_bins) for n, d in splits},
         "cost": {
             "both": cost_points(
-                inputs.valid.y, p["valid"], inputs.test.y, p["test"], ev.cost_curve_points, ev.cost
+                fitted.valid.y, p["valid"], inputs.test.y, p["test"], ev.cost_curve_points, ev.cost
             )
         },
     }

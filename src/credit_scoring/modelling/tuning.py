@@ -1,10 +1,13 @@
-"""Hyperopt search over a model's search_space, each trial judged on the untouched validation split.
+"""Hyperopt search over a model's search_space, each trial judged by ONE objective function.
 
 The search space is written in conf/model/*.yaml with real types (bounds in the natural scale, log taken
-here). A trial fits the model with the sampled parameters (the trainer's binned data is reused) and scores
-the validation rows; the loss is 1 - ROC AUC or the lowest business cost per applicant over thresholds.
-The best trial's fitted model is kept, so nothing is refitted after the search. `on_trial` receives every
-trial as it ends (the train stage logs it as a nested MLflow run).
+here). The objective (`Objective`: params -> `Evaluated`) is what every search algorithm calls:
+- `split_objective`: fit on the training split (the trainer's binned data is reused), score the untouched
+  validation rows; the best trial's fitted model is kept, nothing is refitted after the search;
+- `credit_scoring.modelling.crossval.cv_objective` (`tuning.cv_folds` > 1): k folds of train + valid, the
+  loss averaged over folds, out-of-fold scores kept; the caller refits on all rows after the search.
+The loss is 1 - ROC AUC or the lowest business cost per applicant over thresholds. `on_trial` receives
+every trial as it ends (the train stage logs it as a nested MLflow run).
 """
 
 from __future__ import annotations
@@ -50,9 +53,28 @@ class Trial:
 
 @dataclass
 class TuningResult:
+    """The best trial, its fitted model (None until refitted for cross-validation), every trial, and the
+    best trial's out-of-fold scores (cross-validation only)."""
+
     best: Trial
-    model: FittedModel
+    model: FittedModel | None
     trials: list[Trial] = field(default_factory=list)
+    oof_scores: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """What the objective returns for one set of params: its loss and metrics, the fitted model (single
+    split) or the out-of-fold scores (cross-validation), the boosting rounds to use."""
+
+    loss: float
+    metrics: dict[str, float]
+    model: FittedModel | None
+    rounds: int | None
+    oof_scores: np.ndarray | None = None
+
+
+Objective = Callable[[dict[str, Any]], Evaluated]
 
 
 def hyperopt_space(space: dict[str, SearchParam]) -> dict[str, Any]:
@@ -110,6 +132,19 @@ def validation_loss(
     return loss, metrics
 
 
+def split_objective(
+    trainer: Trainer, X_valid: np.ndarray, y_valid: np.ndarray, objective: TuningObjective, cost: CostConfig
+) -> Objective:
+    """The objective of one validation split: fit on the training split, score the validation rows."""
+
+    def evaluate(params: dict[str, Any]) -> Evaluated:
+        model = trainer.fit(params)
+        loss, metrics = validation_loss(objective, y_valid, model.predict_score(X_valid), cost)
+        return Evaluated(loss, metrics, model, model.rounds)
+
+    return evaluate
+
+
 def tune(
     trainer: Trainer,
     space: dict[str, SearchParam],
@@ -119,18 +154,29 @@ def tune(
     cost: CostConfig,
     on_trial: Callable[[Trial], None] | None = None,
 ) -> TuningResult:
-    """Run the search (or one fit with the fixed params when max_evals is 0) and keep the best model."""
+    """Search with the objective of one validation split and keep the best model."""
+    return search(split_objective(trainer, X_valid, y_valid, cfg.objective, cost), space, cfg, on_trial)
+
+
+def search(
+    objective_fn: Objective,
+    space: dict[str, SearchParam],
+    cfg: TuningConfig,
+    on_trial: Callable[[Trial], None] | None = None,
+) -> TuningResult:
+    """Run the search (or one evaluation of the fixed params when max_evals is 0); keep the best trial."""
     trials: list[Trial] = []
     best: dict[str, Any] = {}
 
     def evaluate(params: dict[str, Any]) -> Trial:
         start = time.perf_counter()
-        model = trainer.fit(params)
-        loss, metrics = validation_loss(cfg.objective, y_valid, model.predict_score(X_valid), cost)
-        trial = Trial(len(trials), params, loss, metrics, time.perf_counter() - start, model.rounds)
+        outcome = objective_fn(params)
+        trial = Trial(
+            len(trials), params, outcome.loss, outcome.metrics, time.perf_counter() - start, outcome.rounds
+        )
         trials.append(trial)
-        if not best or loss < best["trial"].loss:
-            best.update(trial=trial, model=model)
+        if not best or outcome.loss < best["trial"].loss:
+            best.update(trial=trial, outcome=outcome)
         if on_trial is not None:
             on_trial(trial)
         return trial
@@ -154,4 +200,5 @@ def tune(
             show_progressbar=False,
             **cfg.options,
         )
-    return TuningResult(best=best["trial"], model=best["model"], trials=trials)
+    outcome: Evaluated = best["outcome"]
+    return TuningResult(best["trial"], outcome.model, trials, outcome.oof_scores)

@@ -1,6 +1,7 @@
 """Stage `train`: Hyperopt-tuned model, calibration, business-cost threshold, evaluation, MLflow run.
 
-Reads the resampled training split, the untouched validation and test splits, and the raw applicant rows
+Reads the resampled training split (and, with `tuning.cv_folds` > 1, the training split before resampling,
+resampled per fold), the untouched validation and test splits, and the raw applicant rows
 (ingest + merge + split) that the logged pyfunc model is fitted and checked on. Writes the catalog's train
 outputs: metrics.json (DVC metrics, grouped by split), plots/*.csv (DVC plots), trials.csv, importance.csv
 and run.json (the MLflow run and model the register stage reads). The fitting itself is
@@ -29,6 +30,7 @@ from credit_scoring.modelling.training import (
     flat_metrics,
     importance_of,
     plot_data,
+    pool_of,
     split_data,
 )
 from credit_scoring.modelling.tuning import Trial
@@ -44,7 +46,8 @@ PARITY_TOLERANCE = 1e-6  # max |probability difference| between raw-row scoring 
 
 @dataclasses.dataclass(frozen=True)
 class Inputs:
-    """What a run reads: the model's matrices, the raw-row preprocessing and imputer, the raw test rows."""
+    """What a run reads: the model's matrices, the raw-row preprocessing and imputer, the raw test rows of
+    the parity check (a seeded sample of `evaluation.parity_rows`)."""
 
     model: ModelInputs
     imputer: Any
@@ -84,6 +87,10 @@ def load_inputs(cfg: Config) -> tuple[Inputs, Frames]:
         context: (frame, entry.path)
         for (context, entry), frame in zip(entries.items(), (train, valid, test), strict=True)
     }
+    pool = None
+    if cfg.tuning.cv_folds > 1:  # train + valid before resampling and imputation: resampled per fold
+        raw_train = split_data(catalog.features_part("train").read(), names, ds.id, ds.target, None)
+        pool = pool_of(raw_train, split_data(valid, names, ds.id, ds.target, None))
     model_inputs = ModelInputs(
         train=split_data(train, names, ds.id, ds.target, None),  # imputed by the resample stage if needed
         valid=split_data(valid, names, ds.id, ds.target, imputer),
@@ -91,18 +98,34 @@ def load_inputs(cfg: Config) -> tuple[Inputs, Frames]:
         weights=train[WEIGHT_COLUMN].to_numpy(dtype="float64") if WEIGHT_COLUMN in train.columns else None,
         feature_names=names,
         oracle=load_oracle(cfg.paths.oracle, ds.id, cfg.evaluation.oracle_probability),
+        pool=pool,
+        imputer=imputer,
     )
     inputs = Inputs(
         model=model_inputs,
         imputer=imputer,
         preprocessor=fit_preprocessor(cfg, names),
-        raw_test=split_rows(catalog, ds, cfg.features, "test"),
+        raw_test=split_rows(catalog, ds, cfg.features, "test", parity_ids(model_inputs.test.ids, cfg)),
     )
     return inputs, frames
 
 
-def check_parity(pipeline: ScoringPipeline, raw: pd.DataFrame, expected: np.ndarray) -> float:
-    """Largest |difference| between scoring raw rows and the in-process probabilities; raises if too large."""
+def parity_ids(test_ids: np.ndarray, cfg: Config) -> np.ndarray:
+    """A seeded sample of `evaluation.parity_rows` test ids: the rows of the parity check."""
+    ev = cfg.evaluation
+    rng = np.random.default_rng(ev.seed)
+    return np.sort(rng.choice(test_ids, size=min(ev.parity_rows, len(test_ids)), replace=False))
+
+
+def check_parity(
+    pipeline: ScoringPipeline, raw: pd.DataFrame, test_ids: np.ndarray, p_test: np.ndarray, id_col: str
+) -> float:
+    """Largest |difference| between scoring raw rows (a sample of test rows) and the in-process
+    probabilities of the same ids; raises if too large."""
+    rows = pd.Index(test_ids).get_indexer(raw[id_col].to_numpy())
+    if (rows < 0).any():
+        raise InputDataError("the raw test rows of the parity check are not all in the test split")
+    expected = p_test[rows]
     got = pipeline.predict(raw)["probability"].to_numpy()
     gap = float(np.max(np.abs(got - expected))) if len(got) else 0.0
     if gap > PARITY_TOLERANCE:
@@ -171,7 +194,7 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
             inputs.preprocessor, inputs.imputer, model, fitted.calibrator, fitted.threshold
         )
         fitted.metrics["parity_max_abs_diff"] = check_parity(
-            pipeline, inputs.raw_test, fitted.probability["test"]
+            pipeline, inputs.raw_test, data.test.ids, fitted.probability["test"], cfg.dataset.id
         )
         curves = plot_data(cfg, data, fitted)
         importance = importance_of(cfg, data, model)

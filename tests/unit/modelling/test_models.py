@@ -76,6 +76,20 @@ def test_tree_importance_is_the_mean_absolute_contribution(kind: ModelKind, data
     np.testing.assert_allclose(importance.loc[FEATURES].to_numpy(), mean_abs, rtol=1e-3, atol=1e-6)
 
 
+@pytest.mark.parametrize("kind", [ModelKind.lightgbm, ModelKind.xgboost])
+def test_tree_importance_equals_shap_tree_explainer(kind: ModelKind, data: TrainingData) -> None:
+    """The booster's own TreeSHAP gives shap.TreeExplainer's values (the importance needs no shap)."""
+    import shap
+
+    model = _fitted(kind, data)
+    X = data.X_valid
+    values = np.asarray(shap.TreeExplainer(model.booster).shap_values(X))
+    if values.ndim == 3:
+        values = values[-1] if values.shape[0] == 2 else values[..., -1]
+    importance = model.global_importance(X, FEATURES)
+    np.testing.assert_allclose(importance.loc[FEATURES].to_numpy(), np.abs(values).mean(axis=0), atol=1e-5)
+
+
 def test_lightgbm_contributions_sum_to_the_log_odds() -> None:
     import lightgbm as lgb
 
