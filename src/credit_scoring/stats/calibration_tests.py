@@ -9,7 +9,7 @@
   freedom (default: the number of groups, the out-of-sample form of BCBS WP14; k - 2 in sample).
 * `spiegelhalter`: z = sum (y - p)(1 - 2p) / sqrt(sum (1 - 2p)^2 p (1 - p)), standard normal under H0
   (Spiegelhalter, 1986, Statistics in Medicine 5), two-sided p.
-* `expected_calibration_error`: sum over bins of (n_b / n) |observed rate - mean PD| (equal-width bins).
+* `expected_calibration_error`: sum over bins of (n_b / n) |observed rate - mean PD| (equal-count bins).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas
 from scipy import stats
 
 from credit_scoring.errors import InputDataError
@@ -85,12 +86,14 @@ def spiegelhalter(y: np.ndarray, pd: np.ndarray) -> ZResult:
 
 
 def expected_calibration_error(y: np.ndarray, pd: np.ndarray, bins: int = 10) -> float:
-    """ECE over `bins` equal-width PD bins on [0, 1] (the last bin closed): sum (n_b/n) |rate_b - mean PD_b|."""
+    """ECE over `bins` equal-count PD bins (ranks, ties by order: the project's calibration bins of
+    `modelling.evaluation.calibration_points`): sum over bins of (n_b / n) |observed rate_b - mean PD_b|."""
     y_, p_ = np.asarray(y, float), np.asarray(pd, float)
     if y_.shape != p_.shape or len(y_) == 0:
         raise InputDataError(f"ECE: {len(p_)} PDs for {len(y_)} labels")
     if bins < 1:
         raise InputDataError(f"ECE: bins must be >= 1, got {bins}")
-    which = np.minimum((p_ * bins).astype(int), bins - 1)
-    gap = np.abs(np.bincount(which, y_, bins) - np.bincount(which, p_, bins))  # n_b * |rate_b - mean PD_b|
+    ranks = pandas.Series(p_).rank(method="first")
+    which = pandas.qcut(ranks, q=min(bins, len(p_)), labels=False).to_numpy()
+    gap = np.abs(np.bincount(which, y_) - np.bincount(which, p_))  # n_b * |rate_b - mean PD_b|
     return float(gap.sum() / len(y_))

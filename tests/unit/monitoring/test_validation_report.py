@@ -43,6 +43,11 @@ def test_battery_on_a_calibrated_population(cfg: Config) -> None:
     assert lo < auc < hi
     assert doc["discrimination"]["gini"]["gini"] == pytest.approx(2 * auc - 1)
     assert doc["calibration"]["hosmer_lemeshow"]["p_value"] > 0.001
+    from credit_scoring.monitoring.performance import performance_metrics
+
+    card = performance_metrics(y, p, 0.5, cfg.evaluation.cost, cfg.evaluation.calibration_bins)
+    assert doc["calibration"]["ece"] == pytest.approx(card["ece"])  # the model card's ECE
+    assert doc["calibration"]["brier"] == pytest.approx(card["brier"])
 
 
 def test_underestimated_pds_turn_grades_red(cfg: Config) -> None:

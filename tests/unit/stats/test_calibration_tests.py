@@ -77,10 +77,9 @@ def test_spiegelhalter_calibrated_vs_not() -> None:
 def test_expected_calibration_error_by_hand() -> None:
     y = np.array([0, 1, 0, 1, 1])
     p = np.array([0.05, 0.15, 0.55, 0.65, 0.95])
-    # 2 bins: [0, .5) rate 1/2 mean .10 -> 2/5 * .40; [.5, 1] rate 2/3 mean .7167 -> 3/5 * .05
-    assert expected_calibration_error(y, p, bins=2) == pytest.approx(
-        2 / 5 * 0.4 + 3 / 5 * abs(2 / 3 - 2.15 / 3)
-    )
+    # 2 equal-count bins of the ranks 1..5 (cut at 3): {.05, .15, .55} rate 1/3 mean .25; {.65, .95} rate 1 mean .8
+    expected = 3 / 5 * abs(1 / 3 - 0.25) + 2 / 5 * abs(1 - 0.8)
+    assert expected_calibration_error(y, p, bins=2) == pytest.approx(expected)
 
 
 def test_bad_counts_are_clear_errors() -> None:
