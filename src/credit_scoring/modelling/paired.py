@@ -2,8 +2,9 @@
 a paired bootstrap (pure, vectorised, seeded), the difference in ROC AUC by DeLong's paired test
 (`credit_scoring.stats.delong`).
 
-Both models score the same rows, so each resample draws the same row indices for both (a paired bootstrap):
-the noise shared by the two models cancels, and what is left is the uncertainty of their difference. The cost
+Both models score the same rows, so each resample draws the same rows for both (a paired bootstrap: the
+per-row differences are resampled), the noise shared by the two models cancels, and what is left is the
+uncertainty of their difference. The cost
 interval is the percentile interval at the configured confidence (`registry.confidence`), the AUC interval
 DeLong's normal interval at the same level.
 """
@@ -16,8 +17,6 @@ import numpy as np
 from scipy.stats import rankdata
 
 from credit_scoring.stats.delong import paired_test
-
-CHUNK_CELLS = 2_000_000  # resampled costs held in memory at once (rows x resamples per chunk)
 
 
 @dataclass(frozen=True)
@@ -41,11 +40,16 @@ class Comparison:
     method: str = "paired bootstrap of the cost, DeLong's test of the ROC AUC"
 
 
-def _index_chunks(n: int, resamples: int, rng: np.random.Generator):
-    """Row indices of every resample, `CHUNK_CELLS` values at a time (k resamples x n rows each)."""
-    step = max(1, CHUNK_CELLS // max(n, 1))
-    for start in range(0, resamples, step):
-        yield rng.integers(0, n, size=(min(step, resamples - start), n))
+def bootstrap_means(values: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """The mean of each of `resamples` bootstrap resamples of `values` (n draws with replacement).
+
+    Drawing n rows with replacement and averaging depends only on how many times each distinct value is
+    drawn: a multinomial over the distinct values with their observed shares. Per-row costs take a handful of
+    values (0, the two error costs and their differences), so this is exact and O(resamples x distinct).
+    """
+    distinct, counts = np.unique(values, return_counts=True)
+    n = len(values)
+    return rng.multinomial(n, counts / n, size=resamples) @ distinct / n
 
 
 def _interval(estimate: float, draws: np.ndarray, confidence: float) -> Interval:
@@ -84,10 +88,10 @@ def paired_bootstrap(
     if not len(y) == len(diff) == len(a) == len(b) or len(y) == 0:
         raise ValueError("paired bootstrap: the two models must score the same, non-empty rows")
     rng = np.random.default_rng(seed)
-    cost_draws = [diff[idx].mean(axis=1) for idx in _index_chunks(len(y), resamples, rng)]
+    cost_draws = bootstrap_means(diff, resamples, rng)
     delong = paired_test(y, a, b, level=confidence)
     return Comparison(
-        cost_difference=_interval(diff.mean(), np.concatenate(cost_draws), confidence),
+        cost_difference=_interval(diff.mean(), cost_draws, confidence),
         auc_difference=Interval(delong.difference, delong.lower, delong.upper, confidence),
         resamples=resamples,
         auc_p_value=delong.p_value,

@@ -9,7 +9,7 @@ from sklearn.metrics import roc_auc_score
 from credit_scoring.config.modelling import CostConfig
 from credit_scoring.modelling.costs import business_cost, decisions, row_costs
 from credit_scoring.modelling.gate import Champion, Scores, gate
-from credit_scoring.modelling.paired import auc, paired_bootstrap
+from credit_scoring.modelling.paired import auc, bootstrap_means, paired_bootstrap
 
 COST = CostConfig(false_negative=10.0, false_positive=1.0)
 THRESHOLD, FLOOR = 0.2, 0.5
@@ -94,3 +94,15 @@ def test_bootstrap_is_deterministic_for_a_seed() -> None:
     again = paired_bootstrap(y, ca, cb, a, b, confidence=0.9, resamples=300, seed=4)
     other = paired_bootstrap(y, ca, cb, a, b, confidence=0.9, resamples=300, seed=5)
     assert first == again and first != other
+
+
+def test_multinomial_bootstrap_matches_resampling_rows() -> None:
+    """Counting draws per distinct value is the same bootstrap as drawing row indices."""
+    y, risk = population(2000)
+    d = row_costs(y, decisions(model_scores(risk, 1.0, 2), THRESHOLD), COST)
+    d = d - row_costs(y, decisions(model_scores(risk, 1.5, 3), THRESHOLD), COST)
+    rng = np.random.default_rng(0)
+    by_rows = d[rng.integers(0, len(d), size=(4000, len(d)))].mean(axis=1)
+    by_counts = bootstrap_means(d, 4000, np.random.default_rng(1))
+    assert abs(by_counts.mean() - d.mean()) < 0.1 * by_rows.std()
+    assert abs(by_counts.std() / by_rows.std() - 1) < 0.08
