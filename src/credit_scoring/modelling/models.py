@@ -35,6 +35,7 @@ from sklearn.preprocessing import StandardScaler
 
 from credit_scoring.config.modelling import ModelConfig, ModelKind
 from credit_scoring.errors import ConfigError
+from credit_scoring.modelling.scorecard import ScorecardTrainer
 
 MATRIX_DTYPE = "float32"  # dtype of every feature matrix a model is fitted on and scores
 LOGREG_IMPUTER_PARAMS = ("add_indicator",)  # logreg params that configure its imputer, not the regression
@@ -292,6 +293,7 @@ TRAINERS: dict[ModelKind, type] = {
     ModelKind.xgboost: XGBoostTrainer,
     ModelKind.dummy: SklearnTrainer,
     ModelKind.logreg: SklearnTrainer,
+    ModelKind.scorecard: ScorecardTrainer,  # modelling/scorecard.py
 }
 
 
