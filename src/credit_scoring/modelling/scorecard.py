@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 EMPIRICAL = "empirical"  # WoE of the missing / special bins: their own, as in the points table
 TABLE_COLUMNS = {"Variable": "variable", "Bin": "bin", "WoE": "woe", "IV": "iv", "Points": "points"}
+POINTS_COLUMNS = list(TABLE_COLUMNS.values())  # the points table's columns
 BREAKDOWN_COLUMNS = ["variable", "bin", "points", "best_points", "points_lost"]
 
 

@@ -26,6 +26,7 @@ from credit_scoring.tracking.provenance import dvc_data_hash, file_md5, flat_par
 
 ENV_DVC_EXP = "DVC_EXP_NAME"  # set by `dvc exp run`
 DIGEST_CHARS = 8  # length of MLflow's dataset digests
+POINTS_TABLE_ARTIFACT = "scorecard/points_table.csv"  # a scorecard's points table in the training run
 Frames = dict[str, tuple[pd.DataFrame, Path]]  # MLflow dataset context -> (frame, source file)
 
 
@@ -96,3 +97,6 @@ def log_figures(curves: dict, fitted: Fitted, importance: pd.Series | None, cfg:
         log_figure(importance_figure(importance, cfg.evaluation.shap_top, title), "plots/importance.png")
         mlflow.log_table(importance.rename_axis("feature").reset_index(), "importance.json")
     mlflow.log_dict(fitted.calibrator.describe(), "calibration.json")
+    points = fitted.result.model.points_table()
+    if points is not None:  # a scorecard: variable, bin, woe, iv, points
+        mlflow.log_text(points.to_csv(index=False), POINTS_TABLE_ARTIFACT)
