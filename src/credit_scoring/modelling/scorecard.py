@@ -131,6 +131,9 @@ class ScorecardTrainer:
         if cfg.scaling.pdo <= 0 or cfg.scaling.odds <= 0:
             raise ConfigError(f"model {cfg.name}: scaling.pdo and scaling.odds must be positive")
         self.cfg, self.data, self.threads = cfg, data, threads
+        present = ~np.isnan(np.asarray(data.X_train, dtype="float64")).all(axis=0)
+        # a feature missing on every training row has nothing to bin (it gets no points)
+        self.binned_features = [n for n, keep in zip(data.feature_names, present, strict=True) if keep]
 
     def estimator(self, params: dict[str, Any]) -> Any:
         """The unfitted Scorecard of `params` (fixed params of the config, then the trial's)."""
@@ -143,7 +146,7 @@ class ScorecardTrainer:
         process = {k: v for k, v in merged.items() if k in process_args}
         per_variable = {k: v for k, v in merged.items() if k in binning_args}
         regression = {k: v for k, v in merged.items() if k not in process_args | binning_args}
-        names = self.data.feature_names
+        names = self.binned_features
         binning = BinningProcess(
             names,
             binning_fit_params={name: dict(per_variable) for name in names} if per_variable else None,

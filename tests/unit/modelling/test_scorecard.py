@@ -17,7 +17,7 @@ from credit_scoring.errors import ConfigError
 from credit_scoring.modelling.models import TrainingData, make_trainer
 from credit_scoring.modelling.scorecard import BREAKDOWN_COLUMNS, POINTS_COLUMNS, ScorecardModel
 
-FEATURES = ["risk_up", "risk_down", "constant"]
+FEATURES = ["risk_up", "risk_down", "constant", "empty"]
 NUMERIC_BINS = ("Special", "Missing")  # the bins of a variable that are not intervals
 
 
@@ -26,6 +26,7 @@ def _rows(seed: int, n: int = 800) -> tuple[np.ndarray, np.ndarray]:
     X = rng.normal(size=(n, len(FEATURES))).astype("float32")
     X[rng.random(n) < 0.1, 0] = np.nan  # a missing bin for the first feature
     X[:, 2] = 1.0  # no information: below the IV minimum, not in the scorecard
+    X[:, 3] = np.nan  # missing on every row: not binned, no points
     logit_pd = -2.5 + 1.2 * np.nan_to_num(X[:, 0]) - 0.8 * X[:, 1]
     y = (rng.random(n) < 1 / (1 + np.exp(-logit_pd))).astype(int)
     return X, y
@@ -72,6 +73,7 @@ def test_contributions_are_the_points_lost_against_the_best_bins(
     lost = model.points_breakdown(X[:1])
     np.testing.assert_allclose(lost["points_lost"].sum(), c[0].sum() * model.factor, rtol=1e-9)
     assert not c[:, FEATURES.index("constant")].any()  # not selected (IV below the minimum): no points
+    assert not c[:, FEATURES.index("empty")].any()
 
 
 def test_points_table_and_breakdown(data: TrainingData, model: ScorecardModel) -> None:
@@ -97,6 +99,7 @@ def test_params_reach_the_binning_and_the_regression(cfg: ModelConfig, data: Tra
     process = scorecard.binning_process
     assert process.max_n_bins == 3 and process.selection_criteria == cfg.params["selection_criteria"]
     assert process.binning_fit_params["constant"]["monotonic_trend"] == cfg.params["monotonic_trend"]
+    assert list(process.variable_names) == FEATURES[:3]  # the all-missing feature is not binned
     assert scorecard.estimator.C == 0.5 and scorecard.estimator.max_iter == cfg.params["max_iter"]
     assert scorecard.scaling_method_params == {
         "pdo": cfg.scaling.pdo,
