@@ -91,12 +91,13 @@ def log_figures(curves: dict, fitted: Fitted, importance: pd.Series | None, cfg:
     log_figure(pr_figure(curves["pr"]), "plots/precision_recall.png")
     log_figure(calibration_figure(curves["calibration"]), "plots/calibration.png")
     log_figure(cost_figure(curves["cost"]["both"], fitted.threshold), "plots/cost.png")
+    points = fitted.result.model.points_table()
     if importance is not None:
-        trees = fitted.result.model.rounds is not None
-        title = "Global SHAP importance (test rows)" if trees else "|standardised coefficient|"
+        # trees and the scorecard (an additive model: mean |part - mean part|) give mean |SHAP value|
+        shap = fitted.result.model.rounds is not None or points is not None
+        title = "Global SHAP importance (test rows)" if shap else "|standardised coefficient|"
         log_figure(importance_figure(importance, cfg.evaluation.shap_top, title), "plots/importance.png")
         mlflow.log_table(importance.rename_axis("feature").reset_index(), "importance.json")
     mlflow.log_dict(fitted.calibrator.describe(), "calibration.json")
-    points = fitted.result.model.points_table()
     if points is not None:  # a scorecard: variable, bin, woe, iv, points
         mlflow.log_text(points.to_csv(index=False), POINTS_TABLE_ARTIFACT)
