@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 
 from app import charts
+from app.points import points_update
 from app.texts import (
     NEW_CLIENT_TEXT,
     decision_markdown,
@@ -50,12 +51,13 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def score_outputs(result: ScoreResult) -> tuple[Any, ...]:
-    """decision, gauge, reasons chart, reasons text of a score."""
+    """decision, gauge, reasons chart, reasons text, points breakdown (scorecard) of a score."""
     return (
         decision_markdown(result),
         charts.gauge(result),
         charts.reasons_chart(result.reasons),
         reasons_markdown(result),
+        points_update(result),
     )
 
 

@@ -9,6 +9,7 @@ import gradio as gr
 
 from app import charts
 from app.handlers import Handlers, guarded, register_api
+from app.points import points_view
 from app.texts import NEW_CLIENT_TEXT, header_markdown, model_markdown
 from credit_scoring.serving.requests import FieldInfo
 from credit_scoring.serving.results import KNOWN, PRODUCTION
@@ -51,7 +52,10 @@ def _decision_view(ids: dict[str, str] | None = None, placeholders: bool = False
     reasons_plot = gr.Plot(
         blank("Main reasons for this score"), label="Main reasons (chart)", elem_id=ids.get("reasons_chart")
     )
-    return SimpleNamespace(decision=decision, gauge=gauge, reasons_plot=reasons_plot, reasons=reasons_text)
+    points = points_view()  # a scorecard champion's points breakdown (hidden otherwise)
+    return SimpleNamespace(
+        decision=decision, gauge=gauge, reasons_plot=reasons_plot, reasons=reasons_text, points=points
+    )
 
 
 def _client_tab(service: ScoringService) -> SimpleNamespace:
@@ -146,7 +150,7 @@ def build_app(service: ScoringService) -> gr.Blocks:
                 history = gr.Dataframe(service.champion_history, label="Champion history", interactive=False)
 
         view = client.view
-        client_outputs = [view.decision, view.gauge, view.reasons_plot, view.reasons, current_id]
+        client_outputs = [view.decision, view.gauge, view.reasons_plot, view.reasons, view.points, current_id]
         context_inputs = [current_id, ctx.feature, ctx.x, ctx.y]
         context = guarded(handlers.context)
         for trigger in (client.lookup.click, client.client_id.submit):
@@ -158,7 +162,7 @@ def build_app(service: ScoringService) -> gr.Blocks:
         form = [wi.base_id, wi.base_text, *wi.inputs]
         wi.fill.click(guarded(handlers.fill), current_id, form, **PRIVATE)
         wi.blank.click(guarded(handlers.blank), None, form, **PRIVATE)
-        wi_outputs = [wi.view.decision, wi.view.gauge, wi.view.reasons_plot, wi.view.reasons]
+        wi_outputs = [wi.view.decision, wi.view.gauge, wi.view.reasons_plot, wi.view.reasons, wi.view.points]
         wi.score.click(guarded(handlers.score_form), [wi.base_id, *wi.inputs], wi_outputs, **PRIVATE)
         batch.run.click(
             guarded(handlers.batch),

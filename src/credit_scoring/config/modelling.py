@@ -61,6 +61,7 @@ class ModelKind(Enum):
     logreg = "logreg"  # imputation + scaling + logistic regression (sklearn)
     lightgbm = "lightgbm"  # native lightgbm.train, early stopping on validation
     xgboost = "xgboost"  # native xgboost.train (hist), early stopping on validation
+    scorecard = "scorecard"  # WoE scorecard (optbinning): optimal binning + logistic regression, in points
 
 
 class Distribution(Enum):
@@ -95,6 +96,16 @@ class SearchParam:
 
 
 @dataclass
+class ScorecardScaling:
+    """Points of a scorecard (points to double the odds): `score` points at good:bad odds of `odds`, and
+    every `pdo` more points double the odds."""
+
+    score: float = MISSING
+    odds: float = MISSING
+    pdo: float = MISSING
+
+
+@dataclass
 class ModelConfig:
     """A model family: fixed `params`, the Hyperopt `search_space` over some of them, early stopping.
 
@@ -111,6 +122,7 @@ class ModelConfig:
     max_rounds: int | None = None
     early_stopping_rounds: int | None = None
     eval_metric: str | None = None
+    scaling: ScorecardScaling | None = None  # scorecard only: its points scale
     seed: int = 0
 
 

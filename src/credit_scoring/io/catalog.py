@@ -155,6 +155,7 @@ class Catalog:
     train_run = _entry("train", "run.json", Format.json, "the MLflow run and logged model")
     trials = _entry("train", "trials.csv", Format.csv, "every tuning trial")
     importance = _entry("train", "importance.csv", Format.csv, "global importance (feature, importance)")
+    points_table = _entry("train", "points.csv", Format.csv, "a scorecard's points (empty for other kinds)")
     outcome = _entry("register", "outcome.json", Format.json, "the gate's decision")
     live_aliases = _entry(
         "register", "champion.json", Format.json, "versions holding @champion / @challenger"

@@ -12,7 +12,9 @@ pandas on the scoring path, a one-row call stays cheap) and explains them, whate
 - `contributions(X)`: each feature's exact SHAP contribution to the model's log-odds (TreeSHAP of the booster,
   the linear SHAP values of the logistic regression, zeros for the dummy);
 - `global_importance(X, feature_names)`: mean |SHAP value| per feature (|standardised coefficient| for the
-  logistic regression, None for the dummy).
+  logistic regression, None for the dummy);
+- `points_table()` and `points_breakdown(X)`: a points scorecard's table (variable, bin, woe, iv, points) and
+  one row's points by variable (the scorecard of modelling/scorecard.py; None for the other kinds).
 Model-kind behaviour lives here only: a new model kind is one fitted-model class (and its trainer) below.
 Fitted models are pickled inside the logged pyfunc: their class names and attributes stay as they are (an
 already registered model must still load); behaviour is added as methods.
@@ -35,6 +37,7 @@ from sklearn.preprocessing import StandardScaler
 
 from credit_scoring.config.modelling import ModelConfig, ModelKind
 from credit_scoring.errors import ConfigError
+from credit_scoring.modelling.scorecard import ScorecardTrainer
 
 MATRIX_DTYPE = "float32"  # dtype of every feature matrix a model is fitted on and scores
 LOGREG_IMPUTER_PARAMS = ("add_indicator",)  # logreg params that configure its imputer, not the regression
@@ -71,6 +74,25 @@ class FittedModel(Protocol):
         """Importance of each feature on rows X, largest first; None when the model has none."""
         ...
 
+    def points_table(self) -> pd.DataFrame | None:
+        """A scorecard's points table (variable, bin, woe, iv, points); None for a model without points."""
+        ...
+
+    def points_breakdown(self, X: np.ndarray) -> pd.DataFrame | None:
+        """One row's points by variable (variable, bin, points, best_points, points_lost, most lost first);
+        None for a model without points."""
+        ...
+
+
+class NoPoints:
+    """The points methods of a model that is not a scorecard."""
+
+    def points_table(self) -> None:
+        return None
+
+    def points_breakdown(self, X: np.ndarray) -> None:
+        return None
+
 
 def _importance(values: np.ndarray, feature_names: list[str]) -> pd.Series:
     return pd.Series(values, index=feature_names, name="importance").sort_values(ascending=False)
@@ -82,7 +104,7 @@ def _tree_importance(contributions: np.ndarray, feature_names: list[str]) -> pd.
     return _importance(np.abs(contributions).mean(axis=0), feature_names)
 
 
-class LightGBMModel:
+class LightGBMModel(NoPoints):
     """A LightGBM booster cut at its best round. A small batch (`SMALL_BATCH` rows, one client) is scored
     and explained single-threaded: the same trees and numbers (rows are independent), no OpenMP start-up
     on busy cores."""
@@ -110,7 +132,7 @@ class LightGBMModel:
         return _tree_importance(self.contributions(X), feature_names)
 
 
-class XGBoostModel:
+class XGBoostModel(NoPoints):
     """An XGBoost booster cut at its best round."""
 
     kind = ModelKind.xgboost
@@ -132,7 +154,7 @@ class XGBoostModel:
         return _tree_importance(self.contributions(X), feature_names)
 
 
-class SklearnModel:
+class SklearnModel(NoPoints):
     """A fitted scikit-learn classifier: the dummy (class prior: no contributions, no importance) or the
     logistic regression pipeline (impute -> scale -> model: linear SHAP values, |standardised coefficients|)."""
 
@@ -300,6 +322,7 @@ TRAINERS: dict[ModelKind, type] = {
     ModelKind.xgboost: XGBoostTrainer,
     ModelKind.dummy: SklearnTrainer,
     ModelKind.logreg: SklearnTrainer,
+    ModelKind.scorecard: ScorecardTrainer,  # modelling/scorecard.py
 }
 
 

@@ -26,7 +26,7 @@ from credit_scoring.scoring.pipeline import ScoringPipeline, application_table
 from credit_scoring.serving.clients import ClientStore
 from credit_scoring.serving.explain import NUMERIC, Labeller, Reasoner, feature_groups
 from credit_scoring.serving.requests import what_if_columns, what_if_fields
-from credit_scoring.serving.results import ScoreResult
+from credit_scoring.serving.results import POINTS_SHOWN, ScoreResult
 from credit_scoring.tracking.champion import ChampionRef, iso_utc
 
 SHOWN_TIME = "%Y-%m-%d %H:%M:%S UTC"
@@ -197,6 +197,14 @@ class ChampionVersion:
         """SHAP contributions to the model's log-odds of prepared rows (the model's own kind of SHAP)."""
         return self.pipeline.contributions(matrix)
 
+    def points(self, matrix: np.ndarray) -> pd.DataFrame | None:
+        """A scorecard champion's points breakdown of one model row (label, variable, bin, points,
+        best_points, points_lost; most points lost first); None when the champion has no points."""
+        table = self.pipeline.model.points_breakdown(matrix[:1])
+        if table is None:
+            return None
+        return table.assign(label=[self.labeller.label(v) for v in table["variable"]])[POINTS_SHOWN]
+
     # -- one result
     def result(
         self,
@@ -212,5 +220,14 @@ class ChampionVersion:
         refused = bool(decisions(np.array([p]), self.threshold)[0])
         reasons = self.reasoner.reasons(features[0], self.contributions(matrix)[0], self.cfg.reasons)
         return ScoreResult(
-            client_id, source, p, self.threshold, refused, reasons, self.card.version, outcome, features[0]
+            client_id,
+            source,
+            p,
+            self.threshold,
+            refused,
+            reasons,
+            self.card.version,
+            outcome,
+            features[0],
+            points=self.points(matrix),
         )

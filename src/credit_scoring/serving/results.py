@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from credit_scoring.errors import CreditScoringError
 from credit_scoring.serving.explain import Reason
@@ -14,6 +15,8 @@ from credit_scoring.serving.explain import Reason
 GRANTED, REFUSED = "granted", "refused"
 REPAID, DEFAULTED = "repaid", "defaulted"
 PRODUCTION, KNOWN, NEW, WHAT_IF = "production", "known", "new", "what-if"  # where a scored row comes from
+# a scorecard champion's points breakdown of one client: per variable, its bin, its points, the best bin's
+POINTS_SHOWN = ["label", "variable", "bin", "points", "best_points", "points_lost"]
 
 
 @dataclass
@@ -29,6 +32,7 @@ class ScoreResult:
     model_version: str
     outcome: str | None = None  # known clients: repaid / defaulted
     features: np.ndarray | None = field(default=None, repr=False)  # the feature row (context charts)
+    points: pd.DataFrame | None = field(default=None, repr=False)  # scorecard champion: POINTS_SHOWN rows
 
     @property
     def decision(self) -> str:
@@ -62,6 +66,7 @@ class ScoreResult:
             "reasons": [r.to_dict() for r in self.reasons],
             "model_version": self.model_version,
             "known_outcome": self.outcome,
+            "points": None if self.points is None else self.points.to_dict("records"),
         }
 
 

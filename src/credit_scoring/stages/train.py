@@ -4,7 +4,8 @@ Reads the resampled training split (and, with `tuning.cv_folds` > 1, the trainin
 resampled per fold), the untouched validation and test splits, and the raw applicant rows
 (ingest + merge + split) that the logged pyfunc model is fitted and checked on. Writes the catalog's train
 outputs: metrics.json (DVC metrics, grouped by split), plots/*.csv (DVC plots), trials.csv, importance.csv
-and run.json (the MLflow run and model the register stage reads). The fitting itself is
+run.json (the MLflow run and model the register stage reads) and points.csv (a scorecard's points table:
+variable, bin, woe, iv, points; the header only for the other kinds). The fitting itself is
 `credit_scoring.modelling.training`; what is recorded in MLflow, `credit_scoring.tracking`.
 """
 
@@ -23,6 +24,7 @@ from credit_scoring.features.rows import part_application_rows, side_feature_nam
 from credit_scoring.io.catalog import PLOT_FILES, PLOTS_DIR, Catalog
 from credit_scoring.modelling.evaluation import load_oracle
 from credit_scoring.modelling.resampling import WEIGHT_COLUMN
+from credit_scoring.modelling.scorecard import POINTS_COLUMNS
 from credit_scoring.modelling.training import (
     Fitted,
     ModelInputs,
@@ -160,6 +162,10 @@ def write_outputs(
         catalog.train_run.write(record, staging)
         catalog.trials.write(trials, staging)
         catalog.importance.write(importance.rename_axis("feature").reset_index(), staging)
+        points = fitted.result.model.points_table()
+        catalog.points_table.write(
+            points if points is not None else pd.DataFrame(columns=POINTS_COLUMNS), staging
+        )
         plots = staging / PLOTS_DIR
         for curve in PLOT_FILES:
             frame = curves[curve]["both"] if curve == "cost" else curves[curve]["test"]

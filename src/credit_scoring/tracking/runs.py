@@ -26,6 +26,7 @@ from credit_scoring.tracking.provenance import dvc_data_hash, file_md5, flat_par
 
 ENV_DVC_EXP = "DVC_EXP_NAME"  # set by `dvc exp run`
 DIGEST_CHARS = 8  # length of MLflow's dataset digests
+POINTS_TABLE_ARTIFACT = "scorecard/points_table.csv"  # a scorecard's points table in the training run
 Frames = dict[str, tuple[pd.DataFrame, Path]]  # MLflow dataset context -> (frame, source file)
 
 
@@ -90,9 +91,13 @@ def log_figures(curves: dict, fitted: Fitted, importance: pd.Series | None, cfg:
     log_figure(pr_figure(curves["pr"]), "plots/precision_recall.png")
     log_figure(calibration_figure(curves["calibration"]), "plots/calibration.png")
     log_figure(cost_figure(curves["cost"]["both"], fitted.threshold), "plots/cost.png")
+    points = fitted.result.model.points_table()
     if importance is not None:
-        trees = fitted.result.model.rounds is not None
-        title = "Global SHAP importance (test rows)" if trees else "|standardised coefficient|"
+        # trees and the scorecard (an additive model: mean |part - mean part|) give mean |SHAP value|
+        shap = fitted.result.model.rounds is not None or points is not None
+        title = "Global SHAP importance (test rows)" if shap else "|standardised coefficient|"
         log_figure(importance_figure(importance, cfg.evaluation.shap_top, title), "plots/importance.png")
         mlflow.log_table(importance.rename_axis("feature").reset_index(), "importance.json")
     mlflow.log_dict(fitted.calibrator.describe(), "calibration.json")
+    if points is not None:  # a scorecard: variable, bin, woe, iv, points
+        mlflow.log_text(points.to_csv(index=False), POINTS_TABLE_ARTIFACT)
