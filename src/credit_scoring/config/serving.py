@@ -32,6 +32,8 @@ class PlainWordsConfig:
     prefixes: dict[str, str] = MISSING  # BURO -> Credit bureau
     suffixes: dict[str, str] = MISSING  # MEAN -> average
     words: dict[str, str] = MISSING  # AMT -> amount ("" drops the word)
+    levels: dict[str, dict[str, str]] = MISSING  # categorical column ("*": any) -> code -> plain words
+    level_aggregates: dict[str, str] = MISSING  # MEAN of a level's indicator -> "share"
     low_quantile: float = MISSING  # below this quantile of the known clients: "low"
     high_quantile: float = MISSING  # above: "high"; in between: "average"
 

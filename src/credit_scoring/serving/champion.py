@@ -24,7 +24,13 @@ from credit_scoring.modelling.costs import decisions
 from credit_scoring.modelling.models import MATRIX_DTYPE
 from credit_scoring.scoring.pipeline import ScoringPipeline, application_table
 from credit_scoring.serving.clients import ClientStore
-from credit_scoring.serving.explain import NUMERIC, Labeller, Reasoner, feature_groups
+from credit_scoring.serving.explain import (
+    NUMERIC,
+    Labeller,
+    Reasoner,
+    categorical_columns,
+    feature_groups,
+)
 from credit_scoring.serving.requests import what_if_columns, what_if_fields
 from credit_scoring.serving.results import ScoreResult
 from credit_scoring.tracking.champion import ChampionRef, iso_utc
@@ -146,7 +152,7 @@ class ChampionVersion:
         self.side_columns: list[str] = list(pre.side_columns_)
         self.table = application_table(self.ds)
         self.declared: dict[str, ColumnType] = self.table.types
-        self.labeller = Labeller(cfg.plain_words)
+        self.labeller = Labeller(cfg.plain_words, categorical_columns(self.ds))
 
         start = time.perf_counter()
         self.features = self.features_in_chunks(len(store), store.rows)  # before imputation (what people see)

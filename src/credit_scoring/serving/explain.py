@@ -15,6 +15,7 @@ features are worded from their names (prefix of the side table, aggregation suff
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from credit_scoring.config import ColumnType
+from credit_scoring.config import ColumnType, DatasetConfig
 from credit_scoring.config.serving import LabelSpec, PlainWordsConfig
 from credit_scoring.features.naming import level_column
 
@@ -34,8 +35,11 @@ MISSING_TEXT, OTHER_LEVEL_TEXT = "missing", "another value"
 class Labeller:
     """Plain-words label and display of any feature or field."""
 
-    def __init__(self, cfg: PlainWordsConfig) -> None:
+    def __init__(self, cfg: PlainWordsConfig, categorical: Iterable[str] = ()) -> None:
+        """`categorical`: the categorical columns of the dataset's tables (their levels' indicators and
+        shares are worded "share with <column> <level>")."""
         self.cfg = cfg
+        self.categorical = sorted(set(categorical), key=lambda c: -len(c))  # longest first
         self._cache: dict[str, str] = {}
 
     def spec(self, column: str) -> LabelSpec:
@@ -58,7 +62,13 @@ class Labeller:
                 break
         suffix = ""
         if tokens and tokens[-1] in self.cfg.suffixes:
+            level = self._level_share(tokens[:-1], tokens[-1])
+            if level:
+                return _capitalised(f"{prefix}: {level}" if prefix else level)
             suffix, tokens = self.cfg.suffixes[tokens[-1]], tokens[:-1]
+        level = self._level_share(tokens, "")
+        if level:
+            return _capitalised(f"{prefix}: {level}" if prefix else level)
         words = []
         for t in tokens:
             word = self.cfg.words.get(t, t if not t.isupper() else t.lower())
@@ -68,7 +78,39 @@ class Labeller:
         if suffix:
             body = f"{body} ({suffix})" if body else suffix
         text = f"{prefix}: {body}" if prefix else body
-        return (text[:1].upper() + text[1:]) if text else column
+        return _capitalised(text) if text else column
+
+    def _level_share(self, tokens: list[str], aggregate: str) -> str:
+        """'share with reject reason "none"' for the tokens of a level's indicator (CODE_REJECT_REASON_XAP,
+        STATUS_0_MEAN: an indicator already averaged per credit) aggregated by `aggregate` (MEAN, SUM, ""
+        for the indicator itself); "" when the tokens name no level of a categorical column."""
+        body = "_".join(tokens)
+        for column in self.categorical:
+            if not body.startswith(column + "_") or body == column:
+                continue
+            rest = body[len(column) + 1 :].split("_")
+            if len(rest) > 1 and rest[-1] in self.cfg.suffixes:  # aggregated twice (per credit, then client)
+                rest = rest[:-1]
+            what = self.spec(column).label or self._words(column.split("_"))
+            level = self.level(column, "_".join(rest))
+            if not aggregate:
+                return f"{what} is {level}"
+            share = self.cfg.level_aggregates.get(aggregate) or self.cfg.suffixes[aggregate]
+            return f"{share} with {what[:1].lower() + what[1:]} “{level}”"
+        return ""
+
+    def level(self, column: str, code: str) -> str:
+        """A categorical level in plain words: the configured words of the column's (or any column's) code,
+        else the code's own text made readable ("Contact_center" -> "Contact center", "FRIDAY" -> "friday")."""
+        for table in (self.cfg.levels.get(column, {}), self.cfg.levels.get("*", {})):
+            if code in table:
+                return table[code]
+        text = code.replace("_", " ").strip()
+        return text.lower() if text.isupper() else text
+
+    def _words(self, tokens: list[str]) -> str:
+        words = [self.cfg.words.get(t, t if not t.isupper() else t.lower()) for t in tokens]
+        return " ".join(w for w in words if w)
 
     def shown(self, column: str, raw: float) -> float:
         """Value in the unit shown to people (raw / scale)."""
@@ -86,6 +128,15 @@ class Labeller:
         value = self.shown(column, float(raw))
         text = format_number(value, spec.decimals)
         return f"{text} {spec.unit}".strip()
+
+
+def categorical_columns(ds: DatasetConfig) -> set[str]:
+    """The categorical columns of every table of a dataset (their levels become indicators and shares)."""
+    return {c for t in ds.tables.values() for c, kind in t.types.items() if kind is ColumnType.category}
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def format_number(value: float, decimals: int | None = None) -> str:
@@ -206,12 +257,14 @@ class Reasoner:
                 if np.isnan(code):
                     return MISSING_TEXT, ""
                 code = int(code)
-                return (str(group.levels[code]) if 0 <= code < len(group.levels) else OTHER_LEVEL_TEXT), ""
+                if not 0 <= code < len(group.levels):
+                    return OTHER_LEVEL_TEXT, ""
+                return self.labeller.level(group.name, str(group.levels[code])), ""
             hot = np.flatnonzero(values == 1)
             if len(hot) == 0:
                 return OTHER_LEVEL_TEXT, ""
             level = group.levels[int(hot[0])]
-            return (MISSING_TEXT if level is None else str(level)), ""
+            return (MISSING_TEXT if level is None else self.labeller.level(group.name, str(level))), ""
         j = group.columns[0]
         value = float(row[j])
         if np.isnan(value):
