@@ -39,6 +39,18 @@ class PlainWordsConfig:
 
 
 @dataclass
+class CounterfactualConfig:
+    """What would change a refused client's decision (serving/counterfactual.py): the editable fields (never
+    age, gender or another protected or immutable field), the factors tried, the bounds."""
+
+    fields: list[str] = MISSING  # application columns the search may change (credit, annuity, goods price)
+    term: list[str] = MISSING  # [credit, annuity]: their ratio is the term, worded when it changes
+    factors: list[float] = MISSING  # each field's value is multiplied by these
+    max_fields: int = MISSING  # fields changed at once, at most
+    bounds_quantiles: list[float] = MISSING  # training range of a field: these quantiles of the known clients
+
+
+@dataclass
 class AuthConfig:
     """Names of the environment variables holding the user and the password (never their values)."""
 
@@ -70,3 +82,4 @@ class ServingConfig:
     seed: int = MISSING
     what_if_fields: list[str] = MISSING  # application columns editable in the app
     plain_words: PlainWordsConfig = MISSING
+    counterfactual: CounterfactualConfig = MISSING

@@ -18,16 +18,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from credit_scoring.config import PROJECT_ROOT, ColumnType, Config, PathsConfig
 from credit_scoring.errors import ConfigError, CreditScoringError
 from credit_scoring.io.catalog import Catalog
 from credit_scoring.scoring.pipeline import ScoringPipeline
-from credit_scoring.serving import batch, context, requests
+from credit_scoring.serving import batch, context, counterfactual, requests
 from credit_scoring.serving.batch import BatchResult
 from credit_scoring.serving.champion import ChampionVersion, model_card, now
 from credit_scoring.serving.clients import ClientStore, store_key
+from credit_scoring.serving.counterfactual import Counterfactual
 from credit_scoring.serving.requests import FieldInfo
 from credit_scoring.serving.results import NEW, WHAT_IF, ScoreResult, user_message
 from credit_scoring.tracking.champion import ChampionRef, load_pipeline, require_champion
@@ -206,6 +208,24 @@ class ScoringService:
         source = WHAT_IF if position is not None else NEW
         outcome = None if position is None else v.store.outcome_at(position)
         return v.result(v.features_of_rows(row), client_id, source, outcome)
+
+    def what_would_change(self, request: Any) -> Counterfactual | None:
+        """The smallest change of the editable fields that would grant a client (a client id, or fields as
+        for `score_fields`) under the champion's threshold; None when none exists within the training range
+        (`counterfactual.what_would_change`). A client already granted needs none: None."""
+        v = self.champion
+        if isinstance(request, dict):
+            row = requests.row_from_fields(v, request)[0]
+        else:
+            _, position = v.store.locate(request)
+            row = v.store.rows(np.array([position]))
+        if v.probability(v.impute(v.features_of_rows(row)))[0] < v.threshold:
+            return None
+        return counterfactual.what_would_change(v, row, self.serving.counterfactual)
+
+    def no_change_text(self) -> str:
+        """What the app says when no change within the bounds grants the client."""
+        return counterfactual.none_text(self.champion, self.serving.counterfactual)
 
     def what_if_fields(self) -> list[FieldInfo]:
         return self.champion.form
