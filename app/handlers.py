@@ -14,10 +14,13 @@ import gradio as gr
 
 from app import charts
 from app.texts import (
+    EMPTY_FORM_TEXT,
     NEW_CLIENT_TEXT,
+    change_markdown,
     decision_markdown,
     header_markdown,
     model_markdown,
+    range_markdown,
     reasons_markdown,
     what_if_markdown,
 )
@@ -49,14 +52,28 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def score_outputs(result: ScoreResult) -> tuple[Any, ...]:
-    """decision, gauge, reasons chart, reasons text of a score."""
+def score_outputs(
+    service: ScoringService, result: ScoreResult, request: Any, extra: str = ""
+) -> tuple[Any, ...]:
+    """decision, gauge, reasons chart, reasons text, what would change it (refused: `request`, a client id
+    or fields, searched) of a score; `extra` follows the decision (e.g. fields outside the known range)."""
+    change = service.what_would_change(request) if result.refused else None
     return (
-        decision_markdown(result),
+        decision_markdown(result) + extra,
         charts.gauge(result),
         charts.reasons_chart(result.reasons),
         reasons_markdown(result),
+        change_markdown(result, change, service.no_change_text()),
     )
+
+
+def as_text(value: Any) -> str:
+    """A form value as the text of its box ("" for missing: never a 0 the user did not type)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 class Handlers:
@@ -68,7 +85,7 @@ class Handlers:
 
     def lookup(self, text: str) -> tuple[Any, ...]:
         result = self.service.score_client(text)
-        return (*score_outputs(result), result.client_id)
+        return (*score_outputs(self.service, result, result.client_id), result.client_id)
 
     def context(self, cid: int | None, name: str | None, x: str | None, y: str | None) -> tuple[Any, ...]:
         service = self.service
@@ -90,14 +107,25 @@ class Handlers:
         if cid is None:
             raise gr.Error("Look a client up in the Client tab first.")
         values = self.service.shown_values(cid)
-        return (cid, what_if_markdown(cid), *[values.get(f.column) for f in self.fields])
+        return (cid, what_if_markdown(cid), *[self._value(f, values) for f in self.fields])
+
+    def _value(self, f: Any, values: dict[str, Any]) -> Any:
+        value = values.get(f.column)
+        return value if f.kind in ("category", "flag") else as_text(value)
+
+    def typical(self) -> tuple[Any, ...]:
+        """A new client from a typical one (medians of past clients)."""
+        values = self.service.typical_values()
+        return (None, NEW_CLIENT_TEXT, *[self._value(f, values) for f in self.fields])
 
     def blank(self) -> tuple[Any, ...]:
-        return (None, NEW_CLIENT_TEXT, *[None] * len(self.fields))
+        return (None, EMPTY_FORM_TEXT, *[self._value(f, {}) for f in self.fields])
 
     def score_form(self, cid: int | None, *values: Any) -> tuple[Any, ...]:
         shown = {f.column: v for f, v in zip(self.fields, values, strict=True)}
-        return score_outputs(self.service.score_fields(self.service.raw_fields(shown, cid)))
+        fields = self.service.raw_fields(shown, cid)
+        result = self.service.score_fields(fields)
+        return score_outputs(self.service, result, fields, range_markdown(self.service.out_of_range(fields)))
 
     def batch(self, path: str | None) -> tuple[str, str]:
         if not path:
@@ -135,6 +163,20 @@ def register_api(service: ScoringService) -> None:
         With the id of a known client, the fields replace that client's values (what-if)."""
         return service.score_fields(fields).to_dict()
 
+    def what_would_change(request: Any) -> dict:
+        """For a refused client (a client id, or a dict of fields as for /score_features): the smallest
+        change of the editable fields (credit amount, annuity, goods price) that would grant it, as changes
+        and a sentence; {"found": false, "sentence": ...} when none within the range of past clients, and
+        {"found": false, "refused": false} for a client already granted."""
+        fields = request if isinstance(request, dict) else None
+        result = service.score_fields(fields) if fields is not None else service.score_client(request)
+        if not result.refused:
+            return {"found": False, "refused": False, "sentence": ""}
+        change = service.what_would_change(request)
+        if change is None:
+            return {"found": False, "refused": True, "sentence": service.no_change_text()}
+        return {"found": True, "refused": True, **change.to_dict()}
+
     def model_info() -> dict:
         """The champion served: version, run, training time, test metrics, threshold, cost weights."""
         return service.model_info()
@@ -147,3 +189,4 @@ def register_api(service: ScoringService) -> None:
     gr.api(ping, api_name="ping", queue=False)
     gr.api(guarded(score_features), api_name="score_features", concurrency_limit=2)
     gr.api(guarded(model_info), api_name="model_info")
+    gr.api(guarded(what_would_change), api_name="what_would_change", concurrency_limit=2)

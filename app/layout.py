@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import gradio as gr
 
 from app import charts
 from app.handlers import Handlers, guarded, register_api
-from app.texts import NEW_CLIENT_TEXT, header_markdown, model_markdown
+from app.texts import header_markdown, model_markdown
 from credit_scoring.serving.requests import FieldInfo
 from credit_scoring.serving.results import KNOWN, PRODUCTION
 from credit_scoring.serving.service import ScoringService
@@ -18,15 +19,14 @@ PRIVATE = {"api_visibility": "private"}  # page events are not API endpoints
 WIDE = 320  # min_width of a column (px): columns stack on a narrow screen
 
 
-def field_component(f: FieldInfo) -> gr.components.Component:
+def field_component(f: FieldInfo, value: Any = None) -> gr.components.Component:
     label = f"{f.label} ({f.unit})" if f.unit else f.label
     if f.kind == "category":
-        return gr.Dropdown(choices=f.choices, label=label, allow_custom_value=True, value=None)
+        return gr.Dropdown(choices=f.choices, label=label, allow_custom_value=True, value=value)
     if f.kind == "flag":
-        return gr.Radio(choices=["yes", "no"], label=label, value=None)
-    return gr.Number(
-        label=label, value=None, step=1 if f.integer else 0.01, precision=0 if f.integer else None
-    )
+        return gr.Radio(choices=["yes", "no"], label=label, value=value)
+    # a text box, not gr.Number: an empty Number shows 0, and an empty field must stay missing
+    return gr.Textbox(label=label, value=value or "", placeholder="missing", max_lines=1)
 
 
 def _decision_view(ids: dict[str, str] | None = None, placeholders: bool = False) -> SimpleNamespace:
@@ -42,6 +42,7 @@ def _decision_view(ids: dict[str, str] | None = None, placeholders: bool = False
         with gr.Column(min_width=WIDE):
             decision = gr.Markdown(**prompt, elem_id=ids.get("decision"), elem_classes=["decision-box"])
             reasons_text = gr.Markdown(elem_id=ids.get("reasons"))
+            change = gr.Markdown(elem_id=ids.get("change"))
         with gr.Column(min_width=WIDE):
             gauge = gr.Plot(
                 blank("Probability of default"),
@@ -51,7 +52,9 @@ def _decision_view(ids: dict[str, str] | None = None, placeholders: bool = False
     reasons_plot = gr.Plot(
         blank("Main reasons for this score"), label="Main reasons (chart)", elem_id=ids.get("reasons_chart")
     )
-    return SimpleNamespace(decision=decision, gauge=gauge, reasons_plot=reasons_plot, reasons=reasons_text)
+    return SimpleNamespace(
+        decision=decision, gauge=gauge, reasons_plot=reasons_plot, reasons=reasons_text, change=change
+    )
 
 
 def _client_tab(service: ScoringService) -> SimpleNamespace:
@@ -68,7 +71,13 @@ def _client_tab(service: ScoringService) -> SimpleNamespace:
     who = {PRODUCTION: "Production clients", KNOWN: "known clients (past credits)"}
     hints = [f"{who[s]}, e.g. {', '.join(map(str, examples[s]))}" for s in who if examples[s]]
     gr.Markdown("; ".join(hints) + ".")
-    ids = {"decision": "decision", "reasons": "reasons", "gauge": "gauge", "reasons_chart": "reasons-chart"}
+    ids = {
+        "decision": "decision",
+        "reasons": "reasons",
+        "gauge": "gauge",
+        "reasons_chart": "reasons-chart",
+        "change": "change",
+    }
     view = _decision_view(ids, placeholders=True)
     return SimpleNamespace(client_id=client_id, lookup=lookup, view=view)
 
@@ -94,17 +103,20 @@ def _context_tab(service: ScoringService) -> SimpleNamespace:
 
 def _what_if_tab(handlers: Handlers) -> SimpleNamespace:
     base_id = gr.State(None)
-    base_text = gr.Markdown(NEW_CLIENT_TEXT)
+    _, text, *start = handlers.typical()  # a new client starts from a typical one, never from zeros
+    base_text = gr.Markdown(text)
     with gr.Row():
         fill = gr.Button("Start from the client looked up")
+        typical = gr.Button("Typical new client")
         blank = gr.Button("Empty form (new client)")
-    with gr.Row():
-        inputs = [field_component(f) for f in handlers.fields]
+    with gr.Row(elem_id="what-if-form"):
+        inputs = [field_component(f, v) for f, v in zip(handlers.fields, start, strict=True)]
     score = gr.Button("Score these values", variant="primary", elem_id="score-form")
     return SimpleNamespace(
         base_id=base_id,
         base_text=base_text,
         fill=fill,
+        typical=typical,
         blank=blank,
         inputs=inputs,
         score=score,
@@ -145,7 +157,7 @@ def build_app(service: ScoringService) -> gr.Blocks:
                 check_now = gr.Button("Check for a new champion now")
 
         view = client.view
-        client_outputs = [view.decision, view.gauge, view.reasons_plot, view.reasons, current_id]
+        client_outputs = [view.decision, view.gauge, view.reasons_plot, view.reasons, view.change, current_id]
         context_inputs = [current_id, ctx.feature, ctx.x, ctx.y]
         context = guarded(handlers.context)
         for trigger in (client.lookup.click, client.client_id.submit):
@@ -156,8 +168,9 @@ def build_app(service: ScoringService) -> gr.Blocks:
             dropdown.change(context, context_inputs, ctx.outputs, **PRIVATE)
         form = [wi.base_id, wi.base_text, *wi.inputs]
         wi.fill.click(guarded(handlers.fill), current_id, form, **PRIVATE)
+        wi.typical.click(guarded(handlers.typical), None, form, **PRIVATE)
         wi.blank.click(guarded(handlers.blank), None, form, **PRIVATE)
-        wi_outputs = [wi.view.decision, wi.view.gauge, wi.view.reasons_plot, wi.view.reasons]
+        wi_outputs = [wi.view.decision, wi.view.gauge, wi.view.reasons_plot, wi.view.reasons, wi.view.change]
         wi.score.click(guarded(handlers.score_form), [wi.base_id, *wi.inputs], wi_outputs, **PRIVATE)
         batch.run.click(
             guarded(handlers.batch),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from credit_scoring.serving.counterfactual import Counterfactual
 from credit_scoring.serving.results import KNOWN, NEW, PRODUCTION, WHAT_IF, ScoreResult
 from credit_scoring.serving.service import ScoringService
 
@@ -26,7 +27,11 @@ METRIC_TEXT = {  # test metrics shown on the model card, in words
     "refusal_rate": "share of clients refused",
     "ks": "Kolmogorov-Smirnov separation of defaulters and others",
 }
-NEW_CLIENT_TEXT = "**New client**: fields left empty are missing; no credit history."
+NEW_CLIENT_TEXT = (
+    "**New client**: the form starts from a typical client (the median of past clients, the most frequent "
+    "answer); fields left empty are missing; no credit history."
+)
+EMPTY_FORM_TEXT = "**New client**: every field is empty (missing) until you type it; no credit history."
 
 
 def decision_markdown(result: ScoreResult) -> str:
@@ -49,6 +54,24 @@ def reasons_markdown(result: ScoreResult) -> str:
         return "### Main reasons\nThe model gives no reasons for this score."
     items = "\n".join(f"{i}. {r.text}" for i, r in enumerate(result.reasons, start=1))
     return f"### Main reasons\n{items}"
+
+
+def change_markdown(result: ScoreResult, change: Counterfactual | None, none_text: str) -> str:
+    """What would change the decision of a refused client (nothing for a granted one)."""
+    if not result.refused:
+        return ""
+    body = change.sentence() if change is not None else none_text
+    return f"### What would change the decision\n{body}"
+
+
+def range_markdown(flags: list[tuple[str, str, str, str]]) -> str:
+    """Fields typed outside the range of past clients (the model has not seen such values)."""
+    if not flags:
+        return ""
+    items = "\n".join(
+        f"- {label}: {value} (past clients: {low} to {high})" for label, value, low, high in flags
+    )
+    return f"\n\n**⚠ Outside the range of past clients** (the score is less reliable):\n{items}"
 
 
 def what_if_markdown(client_id: int) -> str:

@@ -34,8 +34,24 @@ class PlainWordsConfig:
     words: dict[str, str] = MISSING  # AMT -> amount ("" drops the word)
     levels: dict[str, dict[str, str]] = MISSING  # categorical column ("*": any) -> code -> plain words
     level_aggregates: dict[str, str] = MISSING  # MEAN of a level's indicator -> "share"
+    phrases: dict[str, str] = MISSING  # the sentences of a reason ("{label} is {value}", "raises the risk")
     low_quantile: float = MISSING  # below this quantile of the known clients: "low"
     high_quantile: float = MISSING  # above: "high"; in between: "average"
+
+
+@dataclass
+class VocabularyConfig:
+    """The words of the reasons in another language (`serving.translations.<lang>`): the same pieces as
+    `PlainWordsConfig` (labels as text; units, scales and quantiles stay the English labels')."""
+
+    labels: dict[str, str] = MISSING
+    prefixes: dict[str, str] = MISSING
+    suffixes: dict[str, str] = MISSING
+    words: dict[str, str] = MISSING
+    levels: dict[str, dict[str, str]] = MISSING
+    level_aggregates: dict[str, str] = MISSING
+    phrases: dict[str, str] = MISSING
+    units: dict[str, str] = MISSING  # years -> ans
 
 
 @dataclass
@@ -81,5 +97,6 @@ class ServingConfig:
     chunk_rows: int = MISSING  # rows preprocessed at once when a champion is loaded
     seed: int = MISSING
     what_if_fields: list[str] = MISSING  # application columns editable in the app
-    plain_words: PlainWordsConfig = MISSING
+    plain_words: PlainWordsConfig = MISSING  # the reasons' words in English
+    translations: dict[str, VocabularyConfig] = MISSING  # ... and in other languages (fr)
     counterfactual: CounterfactualConfig = MISSING

@@ -44,3 +44,26 @@ def test_unknown_codes_fall_back_to_readable_words(labeller: Labeller) -> None:
     assert labeller.level("CHANNEL_TYPE", "Car_dealer") == "Car dealer"
     label = labeller.label("PREV_CODE_REJECT_REASON_NEWCODE_SUM")
     assert label == "Previous applications: number with reject reason “newcode”"
+
+
+@pytest.fixture(scope="module")
+def french() -> Labeller:
+    cfg = compose_config()
+    serving = cfg.serving
+    return Labeller(serving.plain_words, categorical_columns(cfg.dataset), serving.translations["fr"], "fr")
+
+
+@pytest.mark.parametrize("feature", TOP_FEATURES[:50])
+def test_french_labels_hold_no_code(french: Labeller, feature: str) -> None:
+    label = french.label(feature)
+    assert feature not in label and not CODE.search(label), f"{feature}: {label!r} holds a code"
+
+
+def test_french_words_and_numbers(french: Labeller) -> None:
+    assert (
+        french.label("PREV_CODE_REJECT_REASON_XAP_MEAN")
+        == "Demandes précédentes: part avec motif de refus « aucun »"
+    )
+    assert french.format("DAYS_BIRTH", -365.25 * 35.5) == "35,5 ans"
+    assert french.format("AMT_INCOME_TOTAL", 135000.0) == "135\u202f000"
+    assert french.phrase("raises") == "augmente le risque"
