@@ -296,8 +296,9 @@ def number(value: float, lang: str | None, decimals: int = 0) -> str:
 
 
 def percent(share: float, lang: str | None, decimals: int = 1) -> str:
-    """A share as a percentage: '12.3 %' / '12,3 %'."""
-    return f"{number(share * 100, lang, decimals)} %"
+    """A share as a percentage: '12.3%' / '12,3 %' (French spaces the sign)."""
+    sign = " %" if language(lang) == "fr" else "%"
+    return f"{number(share * 100, lang, decimals)}{sign}"
 
 
 def date_text(when: datetime, lang: str | None) -> str:

@@ -51,13 +51,13 @@ class Counterfactual:
     changes: tuple[Change, ...]
     probability: float
     threshold: float
-    note: str = ""  # e.g. the term implied by a changed annuity
+    term: tuple[float, float] | None = None  # (before, after) when the credit or the annuity changes it
 
     def sentence(self) -> str:
         parts = " and ".join(
             f"a {c.label.lower()} of {c.after_text} instead of {c.before_text}" for c in self.changes
         )
-        note = f" ({self.note})" if self.note else ""
+        note = f" (a term of {self.term[1]:.1f} annuities instead of {self.term[0]:.1f})" if self.term else ""
         return (
             f"With {parts}{note}, the application would be granted "
             f"(probability of default {self.probability:.1%}, under the threshold of {self.threshold:.1%})."
@@ -68,6 +68,7 @@ class Counterfactual:
             "changes": [c.to_dict() for c in self.changes],
             "probability": self.probability,
             "threshold": self.threshold,
+            "term": list(self.term) if self.term else None,
             "sentence": self.sentence(),
         }
 
@@ -161,23 +162,23 @@ def what_would_change(
         Change(c, v.labeller.label(c), base[c], new, v.labeller.format(c, base[c]), v.labeller.format(c, new))
         for c, new in values.items()
     )
-    return Counterfactual(changes, probability, v.threshold, _term_note(cfg, base, values))
+    return Counterfactual(changes, probability, v.threshold, _term(cfg, base, values))
 
 
-def _term_note(cfg: CounterfactualConfig, base: dict[str, float], values: dict[str, float]) -> str:
-    """'a term of 30.0 annuities instead of 24.0' when the annuity or the credit changes the term."""
+def _term(
+    cfg: CounterfactualConfig, base: dict[str, float], values: dict[str, float]
+) -> tuple[float, float] | None:
+    """(before, after) of the term (credit / annuity, in annuities) when the change moves it."""
     credit, annuity = cfg.term
     if (
         not (credit in base and annuity in base and (credit in values or annuity in values))
         or not base[annuity]
     ):
-        return ""
-    before = base[credit] / base[annuity]
+        return None
     new_annuity = values.get(annuity, base[annuity])
+    before = base[credit] / base[annuity]
     after = values.get(credit, base[credit]) / new_annuity if new_annuity else before
-    if abs(after - before) < 0.05:
-        return ""
-    return f"a term of {after:.1f} annuities instead of {before:.1f}"
+    return None if abs(after - before) < 0.05 else (before, after)
 
 
 def none_text(v: ChampionVersion, cfg: CounterfactualConfig) -> str:
