@@ -10,7 +10,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.locales import date_text, percent, t
+from app.locales import date_text, number, percent, t
 from app.screenshot import CHROMIUM_ARGS, chromium_path
 from credit_scoring.serving.results import ScoreResult
 
@@ -42,7 +42,7 @@ def letter_html(result: ScoreResult, change: str, lang: str, when: datetime | No
         "letter_probability",
         p=percent(result.probability, lang),
         threshold=percent(result.threshold, lang),
-        points=percent(abs(result.distance), lang),
+        points=number(abs(result.distance) * 100, lang, 1),
         side=side,
     )
     return f"""<!DOCTYPE html>
