@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from app.locales import number, percent, t
 from credit_scoring.serving.explain import Reason
 from credit_scoring.serving.results import DEFAULTED, REPAID, ScoreResult
 
@@ -57,21 +58,22 @@ def empty(title: str, message: str) -> go.Figure:
     return _layout(fig, title, height=260)
 
 
-def gauge(result: ScoreResult) -> go.Figure:
+def gauge(result: ScoreResult, lang: str = "en") -> go.Figure:
     """Probability of default on a gauge with the threshold marked; the decision in the title."""
-    p, t = result.probability * 100, result.threshold * 100
-    top = float(min(100.0, max(3 * t, 1.25 * p, 10.0)))
+    p, cut = result.probability * 100, result.threshold * 100
+    top = float(min(100.0, max(3 * cut, 1.25 * p, 10.0)))
     colour = VERMILLION if result.refused else BLUE
-    side = "above" if result.distance >= 0 else "below"
+    side = t(lang, "above" if result.distance >= 0 else "below")
+    sep = "," if lang == "fr" else "."
     fig = go.Figure(
         go.Indicator(
             mode="gauge+number+delta",
             value=p,
             number={"suffix": " %", "valueformat": ".1f"},
             delta={
-                "reference": t,
+                "reference": cut,
                 "valueformat": ".1f",
-                "suffix": " pts vs threshold",
+                "suffix": t(lang, "chart_gauge_delta"),
                 "increasing": {"color": VERMILLION, "symbol": "▲ "},
                 "decreasing": {"color": BLUE, "symbol": "▼ "},
             },
@@ -79,16 +81,16 @@ def gauge(result: ScoreResult) -> go.Figure:
                 "axis": {"range": [0, top], "ticksuffix": " %"},
                 "bar": {"color": colour, "thickness": 0.35},
                 "steps": [
-                    {"range": [0, t], "color": "#d6e9f5"},
-                    {"range": [t, top], "color": "#f6dccb"},
+                    {"range": [0, cut], "color": "#d6e9f5"},
+                    {"range": [cut, top], "color": "#f6dccb"},
                 ],
-                "threshold": {"line": {"color": BLACK, "width": 4}, "thickness": 0.9, "value": t},
+                "threshold": {"line": {"color": BLACK, "width": 4}, "thickness": 0.9, "value": cut},
             },
             domain={"x": [0, 1], "y": [0, 0.85]},
         )
     )
     fig.add_annotation(
-        text=f"light blue: granted zone (below {t:.1f} %) · light orange: refused zone · black line: threshold",
+        text=t(lang, "chart_gauge_legend", threshold=percent(result.threshold, lang)),
         showarrow=False,
         x=0.5,
         y=-0.12,
@@ -97,21 +99,36 @@ def gauge(result: ScoreResult) -> go.Figure:
         font={"size": 12},
     )
     title = (
-        f"Probability of default {p:.1f} %: {result.decision.upper()}<br>"
-        f"<sup>{abs(result.distance) * 100:.1f} points {side} the threshold of {t:.1f} %</sup>"
+        t(
+            lang,
+            "chart_gauge_title",
+            p=percent(result.probability, lang),
+            decision=t(lang, result.decision).upper(),
+        )
+        + "<br><sup>"
+        + t(
+            lang,
+            "chart_gauge_sub",
+            points=number(abs(result.distance) * 100, lang, 1),
+            side=side,
+            threshold=percent(result.threshold, lang),
+        )
+        + "</sup>"
     )
+    fig.update_layout(separators=sep + (" " if lang == "fr" else ","))
     return _layout(fig, title, height=340)
 
 
-def reasons_chart(reasons: Sequence[Reason], title: str = "Main reasons for this score") -> go.Figure:
+def reasons_chart(reasons: Sequence[Reason], lang: str = "en") -> go.Figure:
     """Horizontal bars of the reasons' contributions: right raises the risk, left lowers it."""
+    title = t(lang, "chart_reasons")
     if not reasons:
-        return empty(title, "The model gives no reasons for this score.")
+        return empty(title, t(lang, "no_reasons"))
     rows = list(reversed(reasons))  # largest on top
     values = [r.contribution for r in rows]
     raises = [v > 0 for v in values]
     labels = [
-        wrap(f"{r.label} = {r.value}") + f"<br><i>{'raises' if up else 'lowers'} the risk</i>"
+        wrap(f"{r.label} = {r.value}") + f"<br><i>{t(lang, 'raises' if up else 'lowers')}</i>"
         for r, up in zip(rows, raises, strict=True)
     ]
     fig = go.Figure(
@@ -131,11 +148,11 @@ def reasons_chart(reasons: Sequence[Reason], title: str = "Main reasons for this
     fig.add_vline(x=0, line={"color": BLACK, "width": 1})
     _layout(
         fig,
-        f"{title}<br><sup>striped bars raise the risk, plain bars lower it</sup>",
+        f"{title}<br><sup>{t(lang, 'chart_reasons_sub')}</sup>",
         height=max(300, 90 + 64 * len(rows)),
         showlegend=False,
     )
-    fig.update_xaxes(title_text="impact (log-odds): ← lowers · raises →")
+    fig.update_xaxes(title_text=t(lang, "chart_reasons_x"))
     fig.update_yaxes(tickfont={"size": 13})
     return fig
 
@@ -145,11 +162,11 @@ def wrap(text: str, width: int = 40) -> str:
     return "<br>".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
 
 
-def importance_chart(importance: pd.DataFrame) -> go.Figure:
+def importance_chart(importance: pd.DataFrame, lang: str = "en") -> go.Figure:
     """Global importance: mean |contribution| of each field over known clients."""
-    title = "What the model looks at most<br><sup>average impact on the risk score over known clients</sup>"
+    title = f"{t(lang, 'chart_importance')}<br><sup>{t(lang, 'chart_importance_sub')}</sup>"
     if importance.empty or float(importance["importance"].max()) == 0:
-        return empty(title, "This model gives no feature importance.")
+        return empty(title, t(lang, "no_importance"))
     rows = importance.iloc[::-1]
     fig = go.Figure(
         go.Bar(
@@ -157,12 +174,12 @@ def importance_chart(importance: pd.DataFrame) -> go.Figure:
             y=[wrap(label) for label in rows["label"]],
             orientation="h",
             marker={"color": SKY, "line": {"color": BLACK, "width": 1}},
-            text=[f"{v:.3f}" for v in rows["importance"]],
+            text=[number(v, lang, 3) for v in rows["importance"]],
             textposition="auto",
         )
     )
     _layout(fig, title, height=max(320, 90 + 44 * len(rows)), showlegend=False)
-    fig.update_xaxes(title_text="average absolute impact on the risk score (log-odds)")
+    fig.update_xaxes(title_text=t(lang, "chart_importance_x"))
     return fig
 
 
@@ -170,21 +187,18 @@ def _axis_title(label: str, unit: str) -> str:
     return f"{label} ({unit})" if unit else label
 
 
-def distribution_chart(data: dict[str, Any], scope: str) -> go.Figure:
+def distribution_chart(data: dict[str, Any], scope: str, lang: str = "en") -> go.Figure:
     """Histogram of a feature by outcome (share of each outcome group), the client's value marked.
 
     scope: "all" (known clients drawn for the charts) or "similar" (the client's nearest neighbours).
     """
     frame: pd.DataFrame = data[scope]
     label, unit = data["label"], data["unit"]
-    who = (
-        f"{len(frame):,} known clients"
-        if scope == "all"
-        else f"the {len(frame):,} most similar known clients"
-    )
-    title = f"{label}<br><sup>{who}, by outcome</sup>"
+    n = number(len(frame), lang)
+    who = t(lang, "n_known", n=n) if scope == "all" else t(lang, "n_similar", n=n)
+    title = f"{label}<br><sup>{who}, {t(lang, 'by_outcome')}</sup>"
     if frame.empty:
-        message = "Look a client up first." if scope == "similar" else "No values to show."
+        message = t(lang, "look_up_short") if scope == "similar" else t(lang, "no_values")
         return empty(title, message)
     fig = go.Figure()
     edges = np.histogram_bin_edges(frame["value"].to_numpy(dtype="float64"), bins=30)
@@ -194,7 +208,7 @@ def distribution_chart(data: dict[str, Any], scope: str) -> go.Figure:
         fig.add_trace(
             go.Histogram(
                 x=values,
-                name=f"{outcome} ({len(values):,})",
+                name=f"{t(lang, 'outcome_' + outcome)} ({number(len(values), lang)})",
                 histnorm="percent",
                 xbins={"start": edges[0], "end": edges[-1], "size": (edges[-1] - edges[0]) / 30 or 1},
                 marker={
@@ -212,26 +226,30 @@ def distribution_chart(data: dict[str, Any], scope: str) -> go.Figure:
             x=client,
             y=1.0,
             yref="paper",
-            text=f"this client: {client:,.2f}",
+            text=f"{t(lang, 'this_client')}: {number(client, lang, 2)}",
             showarrow=False,
             yanchor="bottom",
             bgcolor="white",
             font={"size": 13},
         )
     _layout(
-        fig, title, barmode="overlay", legend={"title": {"text": "Outcome"}, "orientation": "h", "y": -0.25}
+        fig,
+        title,
+        barmode="overlay",
+        legend={"title": {"text": t(lang, "outcome_legend")}, "orientation": "h", "y": -0.25},
     )
     fig.update_xaxes(title_text=_axis_title(label, unit))
-    fig.update_yaxes(title_text="% of the outcome group")
+    fig.update_yaxes(title_text=t(lang, "share_of_group"))
     return fig
 
 
-def bivariate_chart(data: dict[str, Any]) -> go.Figure:
+def bivariate_chart(data: dict[str, Any], lang: str = "en") -> go.Figure:
     """Two features of known clients by outcome (shape and colour), the client as a black star."""
     frame: pd.DataFrame = data["frame"]
-    title = f"{data['x_label']} against {data['y_label']}<br><sup>known clients by outcome</sup>"
+    against = t(lang, "against", x=data["x_label"], y=data["y_label"])
+    title = f"{against}<br><sup>{t(lang, 'known_by_outcome')}</sup>"
     if frame.empty:
-        return empty(title, "No clients have both values.")
+        return empty(title, t(lang, "no_pairs"))
     fig = go.Figure()
     for outcome in (REPAID, DEFAULTED):
         part = frame[frame["outcome"] == outcome]
@@ -241,7 +259,7 @@ def bivariate_chart(data: dict[str, Any]) -> go.Figure:
                 x=part["x"],
                 y=part["y"],
                 mode="markers",
-                name=f"{outcome} ({len(part):,})",
+                name=f"{t(lang, 'outcome_' + outcome)} ({number(len(part), lang)})",
                 marker={"color": style["color"], "symbol": style["symbol"], "size": 6, "opacity": 0.55},
             )
         )
@@ -252,8 +270,8 @@ def bivariate_chart(data: dict[str, Any]) -> go.Figure:
                 x=[cx],
                 y=[cy],
                 mode="markers+text",
-                name="this client",
-                text=["this client"],
+                name=t(lang, "this_client"),
+                text=[t(lang, "this_client")],
                 textposition="top center",
                 marker={"color": YELLOW, "symbol": "star", "size": 22, "line": {"color": BLACK, "width": 2}},
             )

@@ -32,7 +32,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 import typer  # noqa: E402
 
-from app.layout import build_app  # noqa: E402
+from app.layout import I18N, build_app  # noqa: E402
 from credit_scoring.config import DEFAULT_PARAMS_FILE, PROJECT_ROOT, Config, load_config  # noqa: E402
 from credit_scoring.errors import ConfigError, CreditScoringError  # noqa: E402
 from credit_scoring.serving.access import check_binding, credentials_from_env  # noqa: E402
@@ -70,6 +70,7 @@ def launch(service: ScoringService, credentials: tuple[str, str] | None, block: 
         prevent_thread_lock=not block,
         theme=gr.themes.Default(primary_hue="blue", secondary_hue="orange"),
         css=CSS,
+        i18n=I18N,
     )
     return demo
 

@@ -4,7 +4,7 @@ Playwright's own browser download is not used: Debian's chromium (``apt-get inst
 through ``executable_path``. Used by the browser test and to refresh the README's docs/app.png:
 
     CREDIT_APP_USER=... CREDIT_APP_PASSWORD=... python app/screenshot.py --url http://127.0.0.1:7860 \
-        --client-id 100002 --out docs/app.png
+        --client-id 100002 --out docs/app.png [--locale fr-FR]
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _sign_in(page, auth: tuple[str, str] | None) -> None:
         return
     page.locator("input[type=text], input:not([type])").first.fill(auth[0])
     password.fill(auth[1])
-    page.get_by_role("button", name="Login").click()
+    password.press("Enter")  # the login button's text follows the browser's language
 
 
 def capture(
@@ -70,6 +70,7 @@ def capture(
     auth: tuple[str, str] | None = None,
     executable: str | None = None,
     width: int = 1400,
+    locale: str = "en-GB",
 ) -> PageCheck:
     """Open the app, sign in, look `client_id` up, screenshot the client view to `out`; then check the same
     page at 200 % zoom (half the CSS width, twice the pixel density) has no horizontal scrolling."""
@@ -82,7 +83,7 @@ def capture(
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": width, "height": 1000})
+            page = browser.new_page(viewport={"width": width, "height": 1000}, locale=locale)
             page.set_default_timeout(TIMEOUT_MS)
             page.goto(url)
             _sign_in(page, auth)
@@ -91,7 +92,8 @@ def capture(
             box.fill(str(client_id))
             page.locator("#lookup").click()
             decision = page.locator("#decision")
-            decision.get_by_text("GRANTED").or_(decision.get_by_text("REFUSED")).first.wait_for()
+            marks = [decision.get_by_text(m) for m in ("GRANTED", "REFUSED", "ACCORDÉ", "REFUSÉ")]
+            marks[0].or_(marks[1]).or_(marks[2]).or_(marks[3]).first.wait_for()
             page.locator("#reasons li").first.wait_for()
             page.locator("#gauge .js-plotly-plot").first.wait_for()
             page.locator("#reasons-chart .js-plotly-plot").first.wait_for()
@@ -117,13 +119,14 @@ def command(
     ],
     url: Annotated[str, typer.Option(help="the running app")] = "http://127.0.0.1:7860",
     out: Annotated[Path, typer.Option(help="the screenshot (PNG)")] = Path("docs/app.png"),
+    locale: Annotated[str, typer.Option(help="the browser's language, e.g. fr-FR")] = "en-GB",
     user_env: Annotated[str, typer.Option(help="environment variable of the user")] = "CREDIT_APP_USER",
     password_env: Annotated[
         str, typer.Option(help="environment variable of the password")
     ] = "CREDIT_APP_PASSWORD",
 ) -> None:
     user, password = os.environ.get(user_env), os.environ.get(password_env)
-    check = capture(url, client_id, out, (user, password) if user and password else None)
+    check = capture(url, client_id, out, (user, password) if user and password else None, locale=locale)
     print(
         f"{check.screenshot}: {check.decision.splitlines()[0]}; fits at 200 % zoom: {check.fits_at_200_percent}"
     )

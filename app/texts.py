@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from credit_scoring.serving.results import KNOWN, NEW, PRODUCTION, WHAT_IF, ScoreResult
+from app.locales import EN, number, percent, t
+from credit_scoring.serving.counterfactual import Counterfactual
+from credit_scoring.serving.explain import Labeller
+from credit_scoring.serving.results import ScoreResult
 from credit_scoring.serving.service import ScoringService
 
-SOURCE_TEXT = {
-    PRODUCTION: "production client",
-    KNOWN: "known client",
-    NEW: "new client",
-    WHAT_IF: "what-if",
-}
 METRIC_TEXT = {  # test metrics shown on the model card, in words
     "roc_auc": "ranking of risky before safe clients (0.5 = chance, 1 = perfect)",
     "gini": "2 x ROC AUC - 1",
@@ -26,36 +23,94 @@ METRIC_TEXT = {  # test metrics shown on the model card, in words
     "refusal_rate": "share of clients refused",
     "ks": "Kolmogorov-Smirnov separation of defaulters and others",
 }
-NEW_CLIENT_TEXT = "**New client**: fields left empty are missing; no credit history."
 
 
-def decision_markdown(result: ScoreResult) -> str:
+def source_text(source: str, lang: str) -> str:
+    return t(lang, f"source_{source}") if f"source_{source}" in EN else source
+
+
+def summary(result: ScoreResult, lang: str = "en") -> str:
+    """One sentence for the client: decision, probability and distance to the threshold in points."""
+    return t(
+        lang,
+        "summary",
+        decision=t(lang, result.decision),
+        p=percent(result.probability, lang),
+        points=number(abs(result.distance) * 100, lang, 1),
+        side=t(lang, "above" if result.distance >= 0 else "below"),
+        threshold=percent(result.threshold, lang),
+    )
+
+
+def decision_markdown(result: ScoreResult, lang: str = "en") -> str:
     """The decision in words (symbol + text, never colour alone), for the client."""
-    mark = "✖ REFUSED" if result.refused else "✔ GRANTED"
-    who = f"Client {result.client_id}" if result.client_id is not None else "New client"
+    mark = t(lang, "refused_mark" if result.refused else "granted_mark")
+    who = t(lang, "client", id=result.client_id) if result.client_id is not None else t(lang, "new_client")
     lines = [
         f"## {mark}",
-        f"**{who}** ({SOURCE_TEXT.get(result.source, result.source)}) · model version {result.model_version}",
+        f"**{who}** ({source_text(result.source, lang)}) · {t(lang, 'model_version', version=result.model_version)}",
         "",
-        result.summary(),
+        summary(result, lang),
     ]
     if result.outcome is not None:
-        lines += ["", f"Known outcome of this past credit: **{result.outcome}**."]
+        lines += ["", t(lang, "outcome", outcome=t(lang, f"outcome_{result.outcome}"))]
     return "\n".join(lines)
 
 
-def reasons_markdown(result: ScoreResult) -> str:
+def reasons_markdown(result: ScoreResult, lang: str = "en") -> str:
+    title = f"### {t(lang, 'reasons_title')}"
     if not result.reasons:
-        return "### Main reasons\nThe model gives no reasons for this score."
+        return f"{title}\n{t(lang, 'no_reasons')}"
     items = "\n".join(f"{i}. {r.text}" for i, r in enumerate(result.reasons, start=1))
-    return f"### Main reasons\n{items}"
+    return f"{title}\n{items}"
 
 
-def what_if_markdown(client_id: int) -> str:
-    return (
-        f"**What-if on client {client_id}**: the form starts from the client's values; fields not in the "
-        "form (and the credit history) stay the client's."
+def change_sentence(change: Counterfactual, labeller: Labeller, lang: str = "en") -> str:
+    """'With a credit amount of 180,000 instead of 240,000, the application would be granted (...)'."""
+    items = t(lang, "change_and").join(
+        t(
+            lang,
+            "change_item",
+            label=_lower(labeller.label(c.column)) if lang == "en" else labeller.label(c.column),
+            after=labeller.format(c.column, c.after),
+            before=labeller.format(c.column, c.before),
+        )
+        for c in change.changes
     )
+    note = ""
+    if change.term is not None:
+        before, after = change.term
+        note = t(lang, "term_note", after=number(after, lang, 1), before=number(before, lang, 1))
+    return t(lang, "change_sentence", changes=items, note=note, p=percent(change.probability, lang))
+
+
+def no_change_text(fields: list[str], labeller: Labeller, lang: str = "en") -> str:
+    return t(lang, "no_change", fields=", ".join(_lower(labeller.label(c)) for c in fields))
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def change_block(result: ScoreResult, sentence: str, lang: str = "en") -> str:
+    if not result.refused or not sentence:
+        return ""
+    return f"### {t(lang, 'change_title')}\n{sentence}"
+
+
+def range_markdown(flags: list[tuple[str, str, str, str]], lang: str = "en") -> str:
+    """Fields typed outside the range of past clients (the model has not seen such values)."""
+    if not flags:
+        return ""
+    items = "\n".join(
+        "- " + t(lang, "out_of_range_item", label=label, value=value, low=low, high=high)
+        for label, value, low, high in flags
+    )
+    return f"\n\n{t(lang, 'out_of_range')}\n{items}"
+
+
+def what_if_markdown(client_id: int, lang: str = "en") -> str:
+    return t(lang, "what_if_text", id=client_id)
 
 
 def model_markdown(info: dict[str, Any]) -> str:
@@ -101,9 +156,14 @@ def model_markdown(info: dict[str, Any]) -> str:
 """
 
 
-def header_markdown(service: ScoringService) -> str:
+def header_markdown(service: ScoringService, lang: str = "en") -> str:
     card = service.champion.card
-    return (
-        f"# Credit decisions\nServing **{card.model_name} version {card.version}** (@{card.alias}) · "
-        f"decision threshold {card.threshold:.1%} · trained {card.trained_at}"
+    return t(
+        lang,
+        "header",
+        model=card.model_name,
+        version=card.version,
+        alias=card.alias,
+        threshold=percent(card.threshold, lang),
+        trained=card.trained_at,
     )

@@ -99,6 +99,17 @@ def _check_serving(cfg: Config) -> None:
     for name in SERVING_COUNTS:
         if getattr(cfg.serving, name) < 1:
             raise ConfigError(f"serving.{name} must be at least 1")
+    cf = cfg.serving.counterfactual
+    if (
+        cf.max_fields < 1
+        or len(cf.bounds_quantiles) != 2
+        or not 0 <= cf.bounds_quantiles[0] < cf.bounds_quantiles[1] <= 1
+    ):
+        raise ConfigError(
+            "serving.counterfactual: max_fields must be at least 1 and bounds_quantiles [low, high] in [0, 1]"
+        )
+    if len(cf.term) != 2:
+        raise ConfigError("serving.counterfactual.term must be [credit column, annuity column]")
     if cfg.serving.reload_seconds < 0:
         raise ConfigError("serving.reload_seconds must be 0 (on request only) or more")
 

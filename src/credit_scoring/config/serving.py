@@ -32,8 +32,38 @@ class PlainWordsConfig:
     prefixes: dict[str, str] = MISSING  # BURO -> Credit bureau
     suffixes: dict[str, str] = MISSING  # MEAN -> average
     words: dict[str, str] = MISSING  # AMT -> amount ("" drops the word)
+    levels: dict[str, dict[str, str]] = MISSING  # categorical column ("*": any) -> code -> plain words
+    level_aggregates: dict[str, str] = MISSING  # MEAN of a level's indicator -> "share"
+    phrases: dict[str, str] = MISSING  # the sentences of a reason ("{label} is {value}", "raises the risk")
     low_quantile: float = MISSING  # below this quantile of the known clients: "low"
     high_quantile: float = MISSING  # above: "high"; in between: "average"
+
+
+@dataclass
+class VocabularyConfig:
+    """The words of the reasons in another language (`serving.translations.<lang>`): the same pieces as
+    `PlainWordsConfig` (labels as text; units, scales and quantiles stay the English labels')."""
+
+    labels: dict[str, str] = MISSING
+    prefixes: dict[str, str] = MISSING
+    suffixes: dict[str, str] = MISSING
+    words: dict[str, str] = MISSING
+    levels: dict[str, dict[str, str]] = MISSING
+    level_aggregates: dict[str, str] = MISSING
+    phrases: dict[str, str] = MISSING
+    units: dict[str, str] = MISSING  # years -> ans
+
+
+@dataclass
+class CounterfactualConfig:
+    """What would change a refused client's decision (serving/counterfactual.py): the editable fields (never
+    age, gender or another protected or immutable field), the factors tried, the bounds."""
+
+    fields: list[str] = MISSING  # application columns the search may change (credit, annuity, goods price)
+    term: list[str] = MISSING  # [credit, annuity]: their ratio is the term, worded when it changes
+    factors: list[float] = MISSING  # each field's value is multiplied by these
+    max_fields: int = MISSING  # fields changed at once, at most
+    bounds_quantiles: list[float] = MISSING  # training range of a field: these quantiles of the known clients
 
 
 @dataclass
@@ -67,4 +97,6 @@ class ServingConfig:
     chunk_rows: int = MISSING  # rows preprocessed at once when a champion is loaded
     seed: int = MISSING
     what_if_fields: list[str] = MISSING  # application columns editable in the app
-    plain_words: PlainWordsConfig = MISSING
+    plain_words: PlainWordsConfig = MISSING  # the reasons' words in English
+    translations: dict[str, VocabularyConfig] = MISSING  # ... and in other languages (fr)
+    counterfactual: CounterfactualConfig = MISSING

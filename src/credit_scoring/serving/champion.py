@@ -24,7 +24,13 @@ from credit_scoring.modelling.costs import decisions
 from credit_scoring.modelling.models import MATRIX_DTYPE
 from credit_scoring.scoring.pipeline import ScoringPipeline, application_table
 from credit_scoring.serving.clients import ClientStore
-from credit_scoring.serving.explain import NUMERIC, Labeller, Reasoner, feature_groups
+from credit_scoring.serving.explain import (
+    NUMERIC,
+    Labeller,
+    Reasoner,
+    categorical_columns,
+    feature_groups,
+)
 from credit_scoring.serving.requests import what_if_columns, what_if_fields
 from credit_scoring.serving.results import POINTS_SHOWN, ScoreResult
 from credit_scoring.tracking.champion import ChampionRef, iso_utc
@@ -146,7 +152,12 @@ class ChampionVersion:
         self.side_columns: list[str] = list(pre.side_columns_)
         self.table = application_table(self.ds)
         self.declared: dict[str, ColumnType] = self.table.types
-        self.labeller = Labeller(cfg.plain_words)
+        categorical = categorical_columns(self.ds)
+        self.labeller = Labeller(cfg.plain_words, categorical)
+        self.labellers = {  # the reasons' words in each language (English, then serving.translations)
+            "en": self.labeller,
+            **{k: Labeller(cfg.plain_words, categorical, w, k) for k, w in cfg.translations.items()},
+        }
 
         start = time.perf_counter()
         self.features = self.features_in_chunks(len(store), store.rows)  # before imputation (what people see)
@@ -213,12 +224,16 @@ class ChampionVersion:
         source: str,
         outcome: str | None,
         matrix: np.ndarray | None = None,
+        lang: str = "en",
     ) -> ScoreResult:
-        """Score, decision and reasons of one feature row (its model row: imputed unless given)."""
+        """Score, decision and reasons (in `lang`) of one feature row (its model row: imputed unless given)."""
         matrix = self.impute(features) if matrix is None else matrix
         p = float(self.probability(matrix)[0])
         refused = bool(decisions(np.array([p]), self.threshold)[0])
-        reasons = self.reasoner.reasons(features[0], self.contributions(matrix)[0], self.cfg.reasons)
+        labeller = self.labellers.get(lang, self.labeller)
+        reasons = self.reasoner.reasons(
+            features[0], self.contributions(matrix)[0], self.cfg.reasons, labeller
+        )
         return ScoreResult(
             client_id,
             source,

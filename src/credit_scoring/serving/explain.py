@@ -15,15 +15,17 @@ features are worded from their names (prefix of the side table, aggregation suff
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from babel.numbers import format_decimal
 from scipy import sparse
 
-from credit_scoring.config import ColumnType
-from credit_scoring.config.serving import LabelSpec, PlainWordsConfig
+from credit_scoring.config import ColumnType, DatasetConfig
+from credit_scoring.config.serving import LabelSpec, PlainWordsConfig, VocabularyConfig
 from credit_scoring.features.naming import level_column
 
 NUMERIC, FLAG, CATEGORY = "numeric", "flag", "category"
@@ -32,20 +34,43 @@ MISSING_TEXT, OTHER_LEVEL_TEXT = "missing", "another value"
 
 
 class Labeller:
-    """Plain-words label and display of any feature or field."""
+    """Plain-words label and display of any feature or field, in one language."""
 
-    def __init__(self, cfg: PlainWordsConfig) -> None:
-        self.cfg = cfg
+    def __init__(
+        self,
+        cfg: PlainWordsConfig,
+        categorical: Iterable[str] = (),
+        vocabulary: VocabularyConfig | None = None,
+        lang: str = "en",
+    ) -> None:
+        """`categorical`: the categorical columns of the dataset's tables (their levels' indicators and
+        shares are worded "share with <column> <level>"); `vocabulary`: the words of another language than
+        English (`serving.translations.<lang>`); units, scales and decimals stay `cfg`'s."""
+        self.cfg, self.lang = cfg, lang
+        words = vocabulary or cfg
+        self.prefixes, self.suffixes, self.words = words.prefixes, words.suffixes, words.words
+        self.levels, self.level_aggregates = words.levels, words.level_aggregates
+        self.phrases = {**cfg.phrases, **words.phrases}
+        self.units = dict(vocabulary.units) if vocabulary is not None else {}
+        self.labels = (
+            dict(vocabulary.labels)
+            if vocabulary is not None
+            else {c: spec.label for c, spec in cfg.labels.items() if spec.label}
+        )
+        self.categorical = sorted(set(categorical), key=lambda c: -len(c))  # longest first
         self._cache: dict[str, str] = {}
 
     def spec(self, column: str) -> LabelSpec:
         return self.cfg.labels.get(column) or LabelSpec()
 
+    def phrase(self, key: str, **values: str) -> str:
+        text = self.phrases.get(key, key)
+        return text.format(**values) if values else text
+
     def label(self, column: str) -> str:
         """The configured label, else one worded from the name (cached)."""
         if column not in self._cache:
-            configured = self.spec(column).label
-            self._cache[column] = configured or self._worded(column)
+            self._cache[column] = self.labels.get(column) or self._worded(column)
         return self._cache[column]
 
     def _worded(self, column: str) -> str:
@@ -53,22 +78,55 @@ class Labeller:
         prefix = ""
         for n in range(len(tokens) - 1, 0, -1):  # longest known prefix (BURO, ACTIVE, ...)
             head = "_".join(tokens[:n])
-            if head in self.cfg.prefixes:
-                prefix, tokens = self.cfg.prefixes[head], tokens[n:]
+            if head in self.prefixes:
+                prefix, tokens = self.prefixes[head], tokens[n:]
                 break
         suffix = ""
-        if tokens and tokens[-1] in self.cfg.suffixes:
-            suffix, tokens = self.cfg.suffixes[tokens[-1]], tokens[:-1]
-        words = []
-        for t in tokens:
-            word = self.cfg.words.get(t, t if not t.isupper() else t.lower())
-            if word:
-                words.append(word)
-        body = " ".join(words)
+        if tokens and tokens[-1] in self.suffixes:
+            level = self._level_share(tokens[:-1], tokens[-1])
+            if level:
+                return _capitalised(f"{prefix}: {level}" if prefix else level)
+            suffix, tokens = self.suffixes[tokens[-1]], tokens[:-1]
+        level = self._level_share(tokens, "")
+        if level:
+            return _capitalised(f"{prefix}: {level}" if prefix else level)
+        body = self._words(tokens)
         if suffix:
             body = f"{body} ({suffix})" if body else suffix
         text = f"{prefix}: {body}" if prefix else body
-        return (text[:1].upper() + text[1:]) if text else column
+        return _capitalised(text) if text else column
+
+    def _level_share(self, tokens: list[str], aggregate: str) -> str:
+        """'share with reject reason "none"' for the tokens of a level's indicator (CODE_REJECT_REASON_XAP,
+        STATUS_0_MEAN: an indicator already averaged per credit) aggregated by `aggregate` (MEAN, SUM, ""
+        for the indicator itself); "" when the tokens name no level of a categorical column."""
+        body = "_".join(tokens)
+        for column in self.categorical:
+            if not body.startswith(column + "_") or body == column:
+                continue
+            rest = body[len(column) + 1 :].split("_")
+            if len(rest) > 1 and rest[-1] in self.suffixes:  # aggregated twice (per credit, then client)
+                rest = rest[:-1]
+            what = self.labels.get(column) or self._words(column.split("_"))
+            level = self.level(column, "_".join(rest))
+            if not aggregate:
+                return self.phrase("level_is", what=what, level=level)
+            share = self.level_aggregates.get(aggregate) or self.suffixes[aggregate]
+            return self.phrase("share", share=share, what=what[:1].lower() + what[1:], level=level)
+        return ""
+
+    def level(self, column: str, code: str) -> str:
+        """A categorical level in plain words: the configured words of the column's (or any column's) code,
+        else the code's own text made readable ("Contact_center" -> "Contact center", "FRIDAY" -> "friday")."""
+        for table in (self.levels.get(column, {}), self.levels.get("*", {})):
+            if code in table:
+                return table[code]
+        text = code.replace("_", " ").strip()
+        return text.lower() if text.isupper() else text
+
+    def _words(self, tokens: list[str]) -> str:
+        words = [self.words.get(t, t if not t.isupper() else t.lower()) for t in tokens]
+        return " ".join(w for w in words if w)
 
     def shown(self, column: str, raw: float) -> float:
         """Value in the unit shown to people (raw / scale)."""
@@ -79,21 +137,33 @@ class Labeller:
         return shown * self.spec(column).scale
 
     def format(self, column: str, raw: float) -> str:
-        """'0.21', '135,000', '35.2 years'; 'missing' for NaN."""
+        """'0.21', '135,000', '35.2 years' ('0,21', '135 000', '35,2 ans' in French); 'missing' for NaN."""
         if raw is None or (isinstance(raw, float) and math.isnan(raw)):
-            return MISSING_TEXT
+            return self.phrase("missing")
         spec = self.spec(column)
         value = self.shown(column, float(raw))
-        text = format_number(value, spec.decimals)
-        return f"{text} {spec.unit}".strip()
+        text = format_number(value, spec.decimals, self.lang)
+        return f"{text} {self.units.get(spec.unit, spec.unit)}".strip()
 
 
-def format_number(value: float, decimals: int | None = None) -> str:
-    """Readable number: thousands separators, 2 decimals for small values, fewer for large ones."""
+def categorical_columns(ds: DatasetConfig) -> set[str]:
+    """The categorical columns of every table of a dataset (their levels become indicators and shares)."""
+    return {c for t in ds.tables.values() for c, kind in t.types.items() if kind is ColumnType.category}
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def format_number(value: float, decimals: int | None = None, lang: str = "en") -> str:
+    """Readable number in the language's notation: thousands separators, 2 decimals for small values, fewer
+    for large ones."""
     if decimals is None:
         magnitude = abs(value)
         decimals = 0 if magnitude >= 1000 or float(value).is_integer() else (1 if magnitude >= 10 else 2)
-    return f"{value:,.{decimals}f}"
+    if lang == "en":
+        return f"{value:,.{decimals}f}"
+    return format_decimal(value, "#,##0" + ("." + "0" * decimals if decimals else ""), locale=lang)
 
 
 # ---- grouping and wording -----------------------------------------------------------------------------------
@@ -197,28 +267,35 @@ class Reasoner:
             return np.bincount(self.group_of, weights=c[0], minlength=len(self.groups))[None, :]
         return np.asarray((self.membership.T @ c.T).T)
 
-    def value_text(self, group: FeatureGroup, row: np.ndarray) -> tuple[str, str]:
-        """(shown value, qualifier) of a field in one feature row (before imputation)."""
+    def value_text(
+        self, group: FeatureGroup, row: np.ndarray, labeller: Labeller | None = None
+    ) -> tuple[str | None, str]:
+        """(shown value, qualifier key: low / average / high / "") of a field in one feature row (before
+        imputation); None for a missing value."""
+        lab = labeller or self.labeller
+        other = lab.phrase("other_level")
         if group.kind == CATEGORY:
             values = row[list(group.columns)]
             if group.ordinal:
                 code = values[0]
                 if np.isnan(code):
-                    return MISSING_TEXT, ""
+                    return None, ""
                 code = int(code)
-                return (str(group.levels[code]) if 0 <= code < len(group.levels) else OTHER_LEVEL_TEXT), ""
+                if not 0 <= code < len(group.levels):
+                    return other, ""
+                return lab.level(group.name, str(group.levels[code])), ""
             hot = np.flatnonzero(values == 1)
             if len(hot) == 0:
-                return OTHER_LEVEL_TEXT, ""
+                return other, ""
             level = group.levels[int(hot[0])]
-            return (MISSING_TEXT if level is None else str(level)), ""
+            return (None if level is None else lab.level(group.name, str(level))), ""
         j = group.columns[0]
         value = float(row[j])
         if np.isnan(value):
-            return MISSING_TEXT, ""
+            return None, ""
         if group.kind == FLAG:
-            return ("yes" if value == 1 else "no"), ""
-        return self.labeller.format(group.name, value), self._qualifier(group.name, j, value)
+            return lab.phrase("yes" if value == 1 else "no"), ""
+        return lab.format(group.name, value), self._qualifier(group.name, j, value)
 
     def _qualifier(self, name: str, j: int, value: float) -> str:
         low, _, high = self.quantiles[:, j]
@@ -234,26 +311,32 @@ class Reasoner:
             word = "high" if word == "low" else "low"
         return word
 
-    def reason(self, g: int, row: np.ndarray, contribution: float) -> Reason:
+    def reason(
+        self, g: int, row: np.ndarray, contribution: float, labeller: Labeller | None = None
+    ) -> Reason:
+        lab = labeller or self.labeller
         group = self.groups[g]
-        label = self.labeller.label(group.name)
-        value, qualifier = self.value_text(group, row)
-        effect = RAISES if contribution > 0 else LOWERS if contribution < 0 else NO_EFFECT
-        if value == MISSING_TEXT:
-            subject = f"{label} is missing"
+        label = lab.label(group.name)
+        value, key = self.value_text(group, row, lab)
+        effect = lab.phrase("raises" if contribution > 0 else "lowers" if contribution < 0 else "no_effect")
+        qualifier = lab.phrase(key) if key else ""
+        if value is None:
+            value, subject = lab.phrase("missing"), lab.phrase("is_missing", label=label)
         elif qualifier:
-            subject = f"{label} is {qualifier} ({value})"
+            subject = lab.phrase("is_qualified", label=label, qualifier=qualifier, value=value)
         else:
-            subject = f"{label} is {value}"
-        return Reason(
-            group.name, label, value, qualifier, float(contribution), effect, f"{subject}: {effect}"
-        )
+            subject = lab.phrase("is_value", label=label, value=value)
+        text = lab.phrase("reason", subject=subject, effect=effect)
+        return Reason(group.name, label, value, qualifier, float(contribution), effect, text)
 
-    def reasons(self, row: np.ndarray, contributions: np.ndarray, k: int) -> list[Reason]:
-        """The k fields with the largest |contribution| for one client, largest first (zeros left out)."""
+    def reasons(
+        self, row: np.ndarray, contributions: np.ndarray, k: int, labeller: Labeller | None = None
+    ) -> list[Reason]:
+        """The k fields with the largest |contribution| for one client, largest first (zeros left out), in
+        the words of `labeller` (default: the English one)."""
         grouped = self.group_contributions(np.asarray(contributions)[None, :])[0]
         order = np.argsort(-np.abs(grouped), kind="stable")[:k]
-        return [self.reason(int(g), row, float(grouped[g])) for g in order if grouped[g] != 0]
+        return [self.reason(int(g), row, float(grouped[g]), labeller) for g in order if grouped[g] != 0]
 
     def importance(self, contributions: np.ndarray) -> pd.DataFrame:
         """Mean |contribution| of each field over rows: columns feature, label, importance (largest first)."""

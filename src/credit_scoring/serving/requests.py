@@ -242,3 +242,59 @@ def raw_fields(v: ChampionVersion, shown: dict[str, Any], base_id: Any | None = 
     if base_id is not None:
         out[v.ds.id] = parse_client_id(base_id)
     return out
+
+
+# ---- a typical client and the training range (the what-if form) -------------------------------------------
+def _known_values(v: ChampionVersion, column: str) -> pd.Series:
+    """The known clients' raw values of a column, "not known" sentinels (DAYS_EMPLOYED 365243) dropped."""
+    values = v.store.app[column].iloc[v.store.known_positions()].dropna()
+    for s in v.ds.sentinels:
+        if s.column == column:
+            values = values[pd.to_numeric(values, errors="coerce") != float(s.value)]
+    return values
+
+
+def typical_values(v: ChampionVersion) -> dict[str, Any]:
+    """A typical new client in shown units: the median of the known clients for a number, the most frequent
+    level or answer for a category or a flag (None when no known client has the field)."""
+    out: dict[str, Any] = {}
+    for f in v.form:
+        values = _known_values(v, f.column)
+        if values.empty:
+            out[f.column] = None
+        elif f.kind == CATEGORY:
+            out[f.column] = str(values.astype(str).mode().iloc[0])
+        elif f.kind == FLAG:
+            flags = [parse_value(f.column, ColumnType.flag, x) for x in values]
+            out[f.column] = YES if float(np.mean(flags)) >= 0.5 else NO
+        else:
+            median = float(pd.to_numeric(values, errors="coerce").median())
+            shown = v.labeller.shown(f.column, median)
+            out[f.column] = round(shown) if f.integer else round(float(shown), 4)
+    return out
+
+
+def out_of_range(v: ChampionVersion, fields: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The numeric fields given outside the range of the known clients (the training range): (label, value,
+    lowest, highest) as shown to people."""
+    out = []
+    form = {f.column: f for f in v.form}
+    for column, value in fields.items():
+        f = form.get(column)
+        if f is None or f.kind != NUMERIC or is_missing(value):
+            continue
+        known = pd.to_numeric(_known_values(v, column), errors="coerce").dropna()
+        if known.empty:
+            continue
+        low, high, raw = float(known.min()), float(known.max()), float(value)
+        if raw < low or raw > high:
+            lo, hi = (low, high) if v.labeller.spec(column).scale > 0 else (high, low)  # days -> years
+            out.append(
+                (
+                    f.label,
+                    v.labeller.format(column, raw),
+                    v.labeller.format(column, lo),
+                    v.labeller.format(column, hi),
+                )
+            )
+    return out

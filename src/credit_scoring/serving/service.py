@@ -18,16 +18,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from credit_scoring.config import PROJECT_ROOT, ColumnType, Config, PathsConfig
 from credit_scoring.errors import ConfigError, CreditScoringError
 from credit_scoring.io.catalog import Catalog
 from credit_scoring.scoring.pipeline import ScoringPipeline
-from credit_scoring.serving import batch, context, requests
+from credit_scoring.serving import batch, context, counterfactual, requests
 from credit_scoring.serving.batch import BatchResult
 from credit_scoring.serving.champion import ChampionVersion, model_card, now
 from credit_scoring.serving.clients import ClientStore, store_key
+from credit_scoring.serving.counterfactual import Counterfactual
+from credit_scoring.serving.explain import Labeller
 from credit_scoring.serving.requests import FieldInfo
 from credit_scoring.serving.results import NEW, WHAT_IF, ScoreResult, user_message
 from credit_scoring.tracking.champion import ChampionRef, load_pipeline, require_champion
@@ -187,13 +190,13 @@ class ScoringService:
         )
 
     # -- scoring (each request reads `champion` once: a reload meanwhile does not mix two versions)
-    def score_client(self, client_id: Any) -> ScoreResult:
-        """Score, decision and reasons of a production or known client (precomputed feature row)."""
+    def score_client(self, client_id: Any, lang: str = "en") -> ScoreResult:
+        """Score, decision and reasons (in `lang`) of a production or known client (precomputed row)."""
         v = self.champion
         cid, position = v.store.locate(client_id)
         rows = slice(position, position + 1)
         source, outcome = str(v.store.source[position]), v.store.outcome_at(position)
-        return v.result(v.features[rows], cid, source, outcome, matrix=v.matrix[rows])
+        return v.result(v.features[rows], cid, source, outcome, matrix=v.matrix[rows], lang=lang)
 
     def field_types(self) -> dict[str, ColumnType]:
         """Accepted fields: the application columns (declared types) and the side features (numbers)."""
@@ -203,7 +206,12 @@ class ScoringService:
         """A raw applicant row from fields (`requests.row_from_fields`)."""
         return requests.row_from_fields(self.champion, fields)
 
-    def score_fields(self, fields: dict[str, Any]) -> ScoreResult:
+    def labeller(self, lang: str = "en") -> Labeller:
+        """The words of the fields and reasons in `lang` (English when it is not configured)."""
+        v = self.champion
+        return v.labellers.get(lang, v.labeller)
+
+    def score_fields(self, fields: dict[str, Any], lang: str = "en") -> ScoreResult:
         """Score of an application given as fields (raw columns and units of the application table).
 
         With the id of a known client, the fields replace that client's values (what-if); otherwise they
@@ -213,7 +221,25 @@ class ScoringService:
         row, client_id, position = requests.row_from_fields(v, fields)
         source = WHAT_IF if position is not None else NEW
         outcome = None if position is None else v.store.outcome_at(position)
-        return v.result(v.features_of_rows(row), client_id, source, outcome)
+        return v.result(v.features_of_rows(row), client_id, source, outcome, lang=lang)
+
+    def what_would_change(self, request: Any) -> Counterfactual | None:
+        """The smallest change of the editable fields that would grant a client (a client id, or fields as
+        for `score_fields`) under the champion's threshold; None when none exists within the training range
+        (`counterfactual.what_would_change`). A client already granted needs none: None."""
+        v = self.champion
+        if isinstance(request, dict):
+            row = requests.row_from_fields(v, request)[0]
+        else:
+            _, position = v.store.locate(request)
+            row = v.store.rows(np.array([position]))
+        if v.probability(v.impute(v.features_of_rows(row)))[0] < v.threshold:
+            return None
+        return counterfactual.what_would_change(v, row, self.serving.counterfactual)
+
+    def no_change_text(self) -> str:
+        """What the app says when no change within the bounds grants the client."""
+        return counterfactual.none_text(self.champion, self.serving.counterfactual)
 
     def what_if_fields(self) -> list[FieldInfo]:
         return self.champion.form
@@ -221,6 +247,14 @@ class ScoringService:
     def shown_values(self, client_id: Any | None) -> dict[str, Any]:
         """The what-if fields of a client in shown units (`requests.shown_values`)."""
         return requests.shown_values(self.champion, client_id)
+
+    def typical_values(self) -> dict[str, Any]:
+        """A typical new client's what-if fields in shown units (`requests.typical_values`)."""
+        return requests.typical_values(self.champion)
+
+    def out_of_range(self, fields: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+        """Raw fields outside the known clients' range: (label, value, lowest, highest) (`requests`)."""
+        return requests.out_of_range(self.champion, fields)
 
     def raw_fields(self, shown: dict[str, Any], base_id: Any | None = None) -> dict[str, Any]:
         """What-if form values back to raw columns and units (`requests.raw_fields`)."""
