@@ -79,9 +79,9 @@ def test_credentials_come_from_the_environment_only() -> None:
 
 
 def test_app_configuration_overrides_and_errors(params_file, tmp_path) -> None:
-    cfg = load_config(params_file, ["serving.port=7999", "serving.reasons=3", "registry.alias=challenger"])
+    cfg = load_config(params_file, ["serving.port=7999", "serving.reasons=3", "registry.alias=production"])
     assert (cfg.serving.port, cfg.serving.reasons, cfg.serving.host) == (7999, 3, "127.0.0.1")
-    assert cfg.registry.alias == "challenger"
+    assert cfg.registry.alias == "production"
     with pytest.raises(ConfigError, match="invalid configuration"):
         load_config(params_file, ["serving.no_such_key=1"])
     with pytest.raises(ConfigError, match="serving.reasons must be at least 1"):
