@@ -158,6 +158,7 @@ class TuningConfig:
     seed: int = 0
     no_progress_trials: int | None = None  # stop after this many trials without a better loss
     cv_folds: int = 0  # k > 1: k-fold cross-validation of train + valid as the objective
+    start_from_fixed: bool = False  # the model's fixed params (conf/model) are the first trial
     options: dict[str, Any] = field(default_factory=dict)  # extra keyword arguments of hyperopt.fmin
 
 

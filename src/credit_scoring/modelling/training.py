@@ -118,7 +118,8 @@ def _tune_split(
     trainer = make_trainer(cfg.model, data, cfg.runtime.threads)
     build_seconds = time.perf_counter() - start
     objective = split_objective(trainer, va.X, va.y, cfg.tuning.objective, cfg.evaluation.cost)
-    return search(objective, cfg.model.search_space, cfg.tuning, on_trial), build_seconds
+    result = search(objective, cfg.model.search_space, cfg.tuning, on_trial, cfg.model.params)
+    return result, build_seconds
 
 
 def _tune_cv(
@@ -132,7 +133,7 @@ def _tune_cv(
         pool.X, pool.y, names, cfg.tuning.cv_folds, cfg.tuning.seed, cfg.model, cfg.resampling, threads
     )
     objective = cv_objective(folds, pool.y, cfg.tuning.objective, cfg.evaluation.cost)
-    result = search(objective, cfg.model.search_space, cfg.tuning, on_trial)
+    result = search(objective, cfg.model.search_space, cfg.tuning, on_trial, cfg.model.params)
     del folds
     X = pool.X if inputs.imputer is None else inputs.imputer.transform(pool.X).astype(MATRIX_DTYPE)
     best = result.best

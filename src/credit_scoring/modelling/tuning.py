@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from hyperopt import STATUS_OK, Trials, fmin, hp, rand, tpe
 from hyperopt.early_stop import no_progress_loss
+from hyperopt.fmin import generate_trials_to_calculate
 from sklearn.metrics import roc_auc_score
 
 from credit_scoring.config.modelling import (
@@ -158,13 +159,31 @@ def tune(
     return search(split_objective(trainer, X_valid, y_valid, cfg.objective, cost), space, cfg, on_trial)
 
 
+def fixed_point(space: dict[str, SearchParam], fixed: dict[str, Any]) -> dict[str, Any] | None:
+    """The model's fixed params as a Hyperopt point of `space` (a choice by its index); None when a searched
+    parameter has no fixed value (or one outside its options)."""
+    point: dict[str, Any] = {}
+    for name, p in space.items():
+        if name not in fixed:
+            return None
+        value = fixed[name]
+        if p.distribution is Distribution.choice:
+            if value not in (p.options or []):
+                return None
+            value = list(p.options or []).index(value)
+        point[name] = value
+    return point
+
+
 def search(
     objective_fn: Objective,
     space: dict[str, SearchParam],
     cfg: TuningConfig,
     on_trial: Callable[[Trial], None] | None = None,
+    fixed: dict[str, Any] | None = None,
 ) -> TuningResult:
-    """Run the search (or one evaluation of the fixed params when max_evals is 0); keep the best trial."""
+    """Run the search (or one evaluation of the fixed params when max_evals is 0); keep the best trial.
+    With `tuning.start_from_fixed`, the model's `fixed` params are the first trial."""
     trials: list[Trial] = []
     best: dict[str, Any] = {}
 
@@ -189,12 +208,13 @@ def search(
             return {"loss": evaluate(cast_params(sampled, space)).loss, "status": STATUS_OK}
 
         early_stop = no_progress_loss(cfg.no_progress_trials) if cfg.no_progress_trials else None
+        start = fixed_point(space, fixed or {}) if cfg.start_from_fixed else None
         fmin(
             objective,
             hyperopt_space(space),
             algo=ALGORITHMS[cfg.algorithm],
-            max_evals=cfg.max_evals,
-            trials=Trials(),
+            max_evals=cfg.max_evals - (1 if start else 0),  # hyperopt adds the start point to them
+            trials=generate_trials_to_calculate([start]) if start else Trials(),
             rstate=np.random.default_rng(cfg.seed),
             early_stop_fn=early_stop,
             show_progressbar=False,

@@ -16,7 +16,15 @@ from credit_scoring.config.modelling import (
     TuningObjective,
 )
 from credit_scoring.errors import ConfigError
-from credit_scoring.modelling.tuning import cast_params, hyperopt_space, tune, validation_loss
+from credit_scoring.modelling.tuning import (
+    cast_params,
+    fixed_point,
+    hyperopt_space,
+    search,
+    split_objective,
+    tune,
+    validation_loss,
+)
 
 COST = CostConfig(false_negative=10.0, false_positive=1.0)
 SPACE = {
@@ -99,3 +107,16 @@ def test_objectives() -> None:
     assert validation_loss(TuningObjective.business_cost, y, np.tanh(X[:, 0]), COST)[0] == pytest.approx(
         cost_loss
     )
+
+
+def test_search_can_start_from_the_fixed_params() -> None:
+    X, y = data()
+    fixed = {"num_leaves": 16, "learning_rate": 0.03, "boosting": "goss", "other": 1}
+    cfg = TuningConfig(name="t", max_evals=3, seed=3, start_from_fixed=True)
+    objective = split_objective(FakeTrainer(), X, y, cfg.objective, COST)
+    result = search(objective, SPACE, cfg, fixed=fixed)
+    first = result.trials[0].params
+    assert first == {k: fixed[k] for k in SPACE} and len(result.trials) == 3
+    assert fixed_point(SPACE, {"num_leaves": 16}) is None  # not every searched param is fixed
+    unseeded = search(objective, SPACE, TuningConfig(name="t", max_evals=3, seed=3), fixed=fixed)
+    assert unseeded.trials[0].params != first
