@@ -161,7 +161,8 @@ class ScorecardTrainer:
             scaling_method_params={"pdo": s.pdo, "odds": s.odds, "scorecard_points": s.score},
         )
 
-    def fit(self, params: dict[str, Any]) -> ScorecardModel:
+    def fit(self, params: dict[str, Any], rounds: int | None = None) -> ScorecardModel:
+        """Bin, weigh and scale with `params` (`rounds`: none, a scorecard has no boosting rounds)."""
         d = self.data
         scorecard = self.estimator(params).fit(
             _frame(d.X_train, d.feature_names),
