@@ -9,6 +9,7 @@ chosen. The test split is only scored, once, at the end.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -98,7 +99,8 @@ def fit_model(cfg: Config, inputs: ModelInputs, on_trial: Callable[[Trial], None
     start = time.perf_counter()
     trainer = make_trainer(cfg.model, data, cfg.runtime.threads)
     build_seconds = time.perf_counter() - start
-    result = tune(trainer, cfg.model.search_space, cfg.tuning, va.X, va.y, ev.cost, on_trial)
+    rebuild = functools.partial(make_trainer, cfg.model, data)  # a Ray trial builds its own (tuning=ray)
+    result = tune(trainer, cfg.model.search_space, cfg.tuning, va.X, va.y, ev.cost, on_trial, rebuild)
     raw = {name: result.model.predict_score(d.X) for name, d in (("valid", va), ("test", te))}
     calibrator = Calibrator(ev.calibration).fit(raw["valid"], va.y)
     prob = {name: calibrator.transform(score) for name, score in raw.items()}

@@ -110,6 +110,21 @@ def validation_loss(
     return loss, metrics
 
 
+def trial_loss(
+    trainer: Trainer,
+    params: dict[str, Any],
+    objective: TuningObjective,
+    X_valid: np.ndarray,
+    y_valid: np.ndarray,
+    cost: CostConfig,
+) -> tuple[FittedModel, float, dict[str, float]]:
+    """The objective of every search (hyperopt here, Ray Tune in tuning_ray): (model, loss, metrics) of one
+    fit with `params`."""
+    model = trainer.fit(params)
+    loss, metrics = validation_loss(objective, y_valid, model.predict_score(X_valid), cost)
+    return model, loss, metrics
+
+
 def tune(
     trainer: Trainer,
     space: dict[str, SearchParam],
@@ -118,15 +133,25 @@ def tune(
     y_valid: np.ndarray,
     cost: CostConfig,
     on_trial: Callable[[Trial], None] | None = None,
+    rebuild: Callable[[int], Trainer] | None = None,
 ) -> TuningResult:
-    """Run the search (or one fit with the fixed params when max_evals is 0) and keep the best model."""
+    """Run the search (or one fit with the fixed params when max_evals is 0) and keep the best model.
+
+    With `cfg.ray`, the trials run on Ray Tune; `rebuild(threads)` (picklable) builds the trainer in a trial's
+    own process.
+    """
+    if cfg.ray is not None and cfg.max_evals > 0:
+        from credit_scoring.modelling.tuning_ray import tune_ray
+
+        if rebuild is None:
+            raise ConfigError("tuning.ray: the trainer cannot be rebuilt in Ray's worker processes")
+        return tune_ray(trainer, rebuild, space, cfg, X_valid, y_valid, cost, on_trial)
     trials: list[Trial] = []
     best: dict[str, Any] = {}
 
     def evaluate(params: dict[str, Any]) -> Trial:
         start = time.perf_counter()
-        model = trainer.fit(params)
-        loss, metrics = validation_loss(cfg.objective, y_valid, model.predict_score(X_valid), cost)
+        model, loss, metrics = trial_loss(trainer, params, cfg.objective, X_valid, y_valid, cost)
         trial = Trial(len(trials), params, loss, metrics, time.perf_counter() - start, model.rounds)
         trials.append(trial)
         if not best or loss < best["trial"].loss:
