@@ -114,9 +114,10 @@ def _copy_registry(
                 tags={**version.tags, MIGRATED_FROM: origin},
                 description=version.description,
             )
-            mapping[version.version] = new.version
+            mapping[str(version.version)] = str(new.version)
             report.versions += 1
-        for alias, version in (model.aliases or {}).items():
+        aliases = source.get_registered_model(model.name).aliases or {}  # a search may leave them out
+        for alias, version in aliases.items():
             if str(version) in mapping:
                 dest.set_registered_model_alias(model.name, alias, mapping[str(version)])
                 report.aliases.setdefault(model.name, {})[alias] = mapping[str(version)]
