@@ -111,7 +111,14 @@ def main(argv: list[str] | None = None) -> int:
         overrides = prepare(Path(tmp), args.applicants)
         hyperopt = search(overrides, "hyperopt", args.trials)
         start = time.perf_counter()
-        ray.init(num_cpus=CORES, include_dashboard=False, log_to_driver=False)  # started once, timed apart
+        try:
+            ray.init(
+                num_cpus=CORES, include_dashboard=False, log_to_driver=False
+            )  # started once, timed apart
+        except Exception as exc:  # a loaded machine: Ray's processes miss their start-up deadlines
+            print(f"tuning: Ray did not start ({exc}); hyperopt alone: {json.dumps(hyperopt)}")
+            print(f"  {machine_note()}")
+            return 1
         startup = time.perf_counter() - start
         try:
             on_ray = search(overrides, "ray", args.trials)
