@@ -29,6 +29,9 @@ BATCHES := artifacts/batches/production
 BATCH_LABELS := artifacts/batches/oracle
 
 .PHONY: help setup data params run test lint format ui app reports monitor series bench clean
+.PHONY: server server-stop server-status push pull
+DVC_REMOTE ?=   # folder or URL of the DVC remote (s3://bucket/prefix, ...); empty: .dvc/config's `storage` (../.dvc-remote)
+DVC_TARGETS ?=  # what push/pull move (stages, .dvc files); empty: the raw data and every stage output
 
 help: ## List the targets (default goal)
 	@echo "Usage: make TARGET"
@@ -96,6 +99,27 @@ ui: ## Open the MLflow UI on 127.0.0.1:5000 (runs in mlruns/)
 		--backend-store-uri sqlite:///mlruns/mlflow.db \
 		--default-artifact-root ./mlruns/artifacts \
 		--host $(MLFLOW_HOST) --port $(MLFLOW_PORT) --workers 1
+
+server: setup ## Start the team's tracking server: PostgreSQL + MLflow with basic auth (MLFLOW_TRACKING_PASSWORD from env; scripts/server.sh)
+	scripts/server.sh start
+
+server-stop: ## Stop the tracking server and its PostgreSQL
+	scripts/server.sh stop
+
+server-status: ## Is the tracking server running?
+	scripts/server.sh status
+
+push: ## Push the raw data and every stage output to the DVC remote (DVC_REMOTE=folder|s3://...: set it first)
+	@if [ -n "$(DVC_REMOTE)" ]; then \
+		$(RUN) dvc remote modify --local storage url "$(if $(findstring ://,$(DVC_REMOTE)),$(DVC_REMOTE),$(abspath $(DVC_REMOTE)))"; \
+	fi
+	$(RUN) dvc push $(DVC_TARGETS)
+
+pull: ## Pull the raw data and every stage output from the DVC remote (then dvc repro has nothing to run)
+	@if [ -n "$(DVC_REMOTE)" ]; then \
+		$(RUN) dvc remote modify --local storage url "$(if $(findstring ://,$(DVC_REMOTE)),$(DVC_REMOTE),$(abspath $(DVC_REMOTE)))"; \
+	fi
+	$(RUN) dvc pull $(DVC_TARGETS)
 
 app: ## Open the relationship managers' app over the champion (auth from env, see conf/serving/default.yaml; APP_ARGS="serving.port=7861 ...")
 	$(RUN) python app/main.py $(APP_ARGS)

@@ -18,6 +18,7 @@ from credit_scoring.cli.dataset import app as dataset_app
 from credit_scoring.cli.generate import batches, generate
 from credit_scoring.cli.monitor import monitor, reports
 from credit_scoring.cli.promote import promote
+from credit_scoring.cli.tracking import app as tracking_app
 
 app = typer.Typer(
     name="credit-scoring",
@@ -52,6 +53,7 @@ def main(
 for command in (generate, batches, monitor, reports, promote):
     app.command()(command)
 app.add_typer(dataset_app, name="dataset")
+app.add_typer(tracking_app, name="tracking")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -70,6 +70,9 @@ def _check_modelling(cfg: Config) -> None:
         raise ConfigError(
             f"tuning.max_evals is {cfg.tuning.max_evals} but model {cfg.model.name} has no search_space"
         )
+    ray = cfg.tuning.ray
+    if ray is not None and (ray.max_concurrent < 1 or (ray.threads_per_trial or 1) < 1):
+        raise ConfigError("tuning.ray: max_concurrent and threads_per_trial must be at least 1")
     if not 0 < cfg.resampling.sampling_strategy <= 1:
         raise ConfigError("resampling.sampling_strategy (minority / majority ratio) must be in (0, 1]")
     if not 0 <= cfg.registry.min_test_roc_auc <= 1:

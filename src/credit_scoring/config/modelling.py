@@ -144,11 +144,27 @@ class TuningObjective(Enum):
 
 
 @dataclass
+class RayTuningConfig:
+    """Ray Tune as the search's engine (tuning=ray): where the trials run and how many at once.
+
+    The search is still Hyperopt's (Ray's HyperOptSearch), the objective the same function; trials x threads
+    per trial never exceed the cores Ray has (threads_per_trial None: cores // max_concurrent).
+    """
+
+    address: str = MISSING  # "": a local Ray on this machine; "auto" or "ray://head:10001": a cluster
+    num_cpus: int | None = None  # local Ray only: the cores it may use (None: all of this machine's)
+    max_concurrent: int = MISSING  # trials running at once (Ray's ConcurrencyLimiter)
+    threads_per_trial: int | None = None
+    storage_path: str | None = None  # Ray's results folder (None: a temporary one); shared on a cluster
+
+
+@dataclass
 class TuningConfig:
     """Hyperopt search over the model's search_space; max_evals 0 trains once with the fixed params.
 
     cv_folds: 0 or 1 judges a trial on the validation split; k > 1 on k stratified folds of train + valid
     (then the model is refitted on all of them, see credit_scoring.modelling.crossval).
+    With `ray` set, the same search runs its trials on Ray Tune (modelling/tuning_ray.py).
     """
 
     name: str = MISSING
@@ -160,6 +176,7 @@ class TuningConfig:
     cv_folds: int = 0  # k > 1: k-fold cross-validation of train + valid as the objective
     start_from_fixed: bool = False  # the model's fixed params (conf/model) are the first trial
     options: dict[str, Any] = field(default_factory=dict)  # extra keyword arguments of hyperopt.fmin
+    ray: RayTuningConfig | None = None  # None: trials one after another in this process (hyperopt.fmin)
 
 
 # ---- evaluation ---------------------------------------------------------------------------------------------

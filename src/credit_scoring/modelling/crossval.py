@@ -118,6 +118,23 @@ def cv_objective(folds: list[Fold], y: np.ndarray, objective: TuningObjective, c
     return evaluate
 
 
+def cv_objective_factory(
+    X: np.ndarray,
+    y: np.ndarray,
+    names: list[str],
+    folds: int,
+    seed: int,
+    model: ModelConfig,
+    resampling: ResamplingConfig,
+    objective: TuningObjective,
+    cost: CostConfig,
+    threads: int,
+) -> Objective:
+    """`cv_objective` over folds built in this process with `threads` threads (a Ray trial's own); bound
+    with functools.partial, it is an `ObjectiveFactory`."""
+    return cv_objective(make_folds(X, y, names, folds, seed, model, resampling, threads), y, objective, cost)
+
+
 def refit(
     X: np.ndarray,
     y: np.ndarray,

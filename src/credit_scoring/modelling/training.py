@@ -13,6 +13,7 @@ calibrator and threshold are fitted on the best trial's out-of-fold scores ("val
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +25,7 @@ from credit_scoring.config import Config
 from credit_scoring.errors import ConfigError
 from credit_scoring.modelling.calibration import Calibrator
 from credit_scoring.modelling.costs import optimal_threshold
-from credit_scoring.modelling.crossval import cv_objective, make_folds, refit
+from credit_scoring.modelling.crossval import cv_objective, cv_objective_factory, make_folds, refit
 from credit_scoring.modelling.evaluation import (
     calibration_points,
     classification_metrics,
@@ -39,7 +40,13 @@ from credit_scoring.modelling.models import (
     TrainingData,
     make_trainer,
 )
-from credit_scoring.modelling.tuning import Trial, TuningResult, search, split_objective
+from credit_scoring.modelling.tuning import (
+    Trial,
+    TuningResult,
+    rebuilt_split_objective,
+    search,
+    split_objective,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,7 +125,11 @@ def _tune_split(
     trainer = make_trainer(cfg.model, data, cfg.runtime.threads)
     build_seconds = time.perf_counter() - start
     objective = split_objective(trainer, va.X, va.y, cfg.tuning.objective, cfg.evaluation.cost)
-    result = search(objective, cfg.model.search_space, cfg.tuning, on_trial, cfg.model.params)
+    rebuild = functools.partial(make_trainer, cfg.model, data)
+    factory = functools.partial(
+        rebuilt_split_objective, rebuild, va.X, va.y, cfg.tuning.objective, cfg.evaluation.cost
+    )
+    result = search(objective, cfg.model.search_space, cfg.tuning, on_trial, cfg.model.params, factory)
     return result, build_seconds
 
 
@@ -132,8 +143,23 @@ def _tune_cv(
     folds = make_folds(
         pool.X, pool.y, names, cfg.tuning.cv_folds, cfg.tuning.seed, cfg.model, cfg.resampling, threads
     )
-    objective = cv_objective(folds, pool.y, cfg.tuning.objective, cfg.evaluation.cost)
-    result = search(objective, cfg.model.search_space, cfg.tuning, on_trial, cfg.model.params)
+    tuning, cost = cfg.tuning, cfg.evaluation.cost
+    objective = cv_objective(folds, pool.y, tuning.objective, cost)
+    factory = functools.partial(
+        cv_objective_factory,
+        *(
+            pool.X,
+            pool.y,
+            names,
+            tuning.cv_folds,
+            tuning.seed,
+            cfg.model,
+            cfg.resampling,
+            tuning.objective,
+            cost,
+        ),
+    )
+    result = search(objective, cfg.model.search_space, tuning, on_trial, cfg.model.params, factory)
     del folds
     X = pool.X if inputs.imputer is None else inputs.imputer.transform(pool.X).astype(MATRIX_DTYPE)
     best = result.best

@@ -12,6 +12,7 @@ every trial as it ends (the train stage logs it as a nested MLflow run).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -76,6 +77,7 @@ class Evaluated:
 
 
 Objective = Callable[[dict[str, Any]], Evaluated]
+ObjectiveFactory = Callable[[int], Objective]  # threads -> the objective, built in the calling process
 
 
 def hyperopt_space(space: dict[str, SearchParam]) -> dict[str, Any]:
@@ -146,6 +148,19 @@ def split_objective(
     return evaluate
 
 
+def rebuilt_split_objective(
+    rebuild: Callable[[int], Trainer],
+    X_valid: np.ndarray,
+    y_valid: np.ndarray,
+    objective: TuningObjective,
+    cost: CostConfig,
+    threads: int,
+) -> Objective:
+    """`split_objective` over a trainer built in this process with `threads` threads (a Ray trial's own:
+    the binned data cannot be pickled); bound with functools.partial, it is an `ObjectiveFactory`."""
+    return split_objective(rebuild(threads), X_valid, y_valid, objective, cost)
+
+
 def tune(
     trainer: Trainer,
     space: dict[str, SearchParam],
@@ -154,9 +169,15 @@ def tune(
     y_valid: np.ndarray,
     cost: CostConfig,
     on_trial: Callable[[Trial], None] | None = None,
+    rebuild: Callable[[int], Trainer] | None = None,
 ) -> TuningResult:
-    """Search with the objective of one validation split and keep the best model."""
-    return search(split_objective(trainer, X_valid, y_valid, cfg.objective, cost), space, cfg, on_trial)
+    """Search with the objective of one validation split and keep the best model (`rebuild(threads)`,
+    picklable, builds the trainer in a Ray trial's process with tuning=ray)."""
+    factory = None
+    if rebuild is not None:
+        factory = functools.partial(rebuilt_split_objective, rebuild, X_valid, y_valid, cfg.objective, cost)
+    objective = split_objective(trainer, X_valid, y_valid, cfg.objective, cost)
+    return search(objective, space, cfg, on_trial, factory=factory)
 
 
 def fixed_point(space: dict[str, SearchParam], fixed: dict[str, Any]) -> dict[str, Any] | None:
@@ -181,9 +202,18 @@ def search(
     cfg: TuningConfig,
     on_trial: Callable[[Trial], None] | None = None,
     fixed: dict[str, Any] | None = None,
+    factory: ObjectiveFactory | None = None,
 ) -> TuningResult:
     """Run the search (or one evaluation of the fixed params when max_evals is 0); keep the best trial.
-    With `tuning.start_from_fixed`, the model's `fixed` params are the first trial."""
+    With `tuning.start_from_fixed`, the model's `fixed` params are the first trial. With `tuning.ray`, the
+    trials run on Ray Tune (modelling/tuning_ray.py), each trial process building the same objective with
+    `factory(threads)`; the best params are evaluated once more here with `objective_fn`."""
+    if cfg.ray is not None and cfg.max_evals > 0:
+        from credit_scoring.modelling.tuning_ray import search_ray
+
+        if factory is None:
+            raise ConfigError("tuning.ray: this objective cannot be rebuilt in Ray's trial processes")
+        return search_ray(objective_fn, factory, space, cfg, on_trial, fixed)
     trials: list[Trial] = []
     best: dict[str, Any] = {}
 

@@ -1,0 +1,170 @@
+"""The hyperopt search with its trials run in parallel on Ray Tune (tuning=ray).
+
+The same search space (`hyperopt_space`), the same TPE (Ray's HyperOptSearch drives Hyperopt), the same
+objective (the `Objective` of tuning.py: one split or k folds), the same early stopping (no improvement for `no_progress_trials` trials
+stops the whole search). ConcurrencyLimiter keeps `max_concurrent` trials running; each takes
+`threads_per_trial` of Ray's CPUs, so trials x threads never exceed the cores. `on_trial` is called in this
+process as each trial reports (the train stage logs it as a nested MLflow run, as with hyperopt).
+
+A trial's process builds its own objective once (`factory(threads)`: a trainer's binned data is not
+picklable) and reuses it for the next trials it runs; the best parameters are evaluated once more here, with
+this process' objective, for the model (or out-of-fold scores) kept: same parameters, same seed.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+import ray
+from ray import tune
+from ray.tune.search import ConcurrencyLimiter
+from ray.tune.search.hyperopt import HyperOptSearch
+
+from credit_scoring.config.modelling import (
+    RayTuningConfig,
+    SearchParam,
+    TuningAlgorithm,
+    TuningConfig,
+)
+from credit_scoring.modelling.tuning import (
+    Objective,
+    ObjectiveFactory,
+    Trial,
+    TuningResult,
+    cast_params,
+    fixed_point,
+    hyperopt_space,
+)
+
+LOSS = "loss"
+NO_ROUNDS = -1  # `rounds` reported by models without boosting rounds
+METRIC = "metric."  # prefix of the objective's metrics in a trial's report
+_OBJECTIVES: dict[int, Objective] = {}  # per trial process: the objective it built, by thread count
+
+
+def _run_trial(
+    config: dict[str, Any], factory: ObjectiveFactory, threads: int, space: dict[str, SearchParam]
+) -> None:
+    """Ray's function trainable: one evaluation of the objective, its loss and metrics reported once."""
+    start = time.perf_counter()
+    objective = _OBJECTIVES.get(threads)
+    if objective is None:
+        objective = _OBJECTIVES[threads] = factory(threads)
+    outcome = objective(cast_params(config, space))
+    rounds = NO_ROUNDS if outcome.rounds is None else outcome.rounds
+    metrics = {METRIC + k: v for k, v in outcome.metrics.items()}
+    tune.report({LOSS: outcome.loss, **metrics, "seconds": time.perf_counter() - start, "rounds": rounds})
+
+
+class _NoProgress(tune.Stopper):
+    """Stop the whole search after `patience` trials without a better loss (hyperopt's no_progress_loss)."""
+
+    def __init__(self, patience: int | None) -> None:
+        self.patience, self.best, self.since = patience, math.inf, 0
+
+    def __call__(self, trial_id: str, result: dict[str, Any]) -> bool:
+        if result[LOSS] < self.best:
+            self.best, self.since = result[LOSS], 0
+        else:
+            self.since += 1
+        return False
+
+    def stop_all(self) -> bool:
+        return self.patience is not None and self.since >= self.patience
+
+
+class _Collect(tune.Callback):
+    """Each trial's report as a `Trial`, in the order they end, handed to `on_trial` in this process."""
+
+    def __init__(self, space: dict[str, SearchParam], on_trial: Callable[[Trial], None] | None) -> None:
+        self.space, self.on_trial, self.trials = space, on_trial, []
+
+    def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
+        metrics = {k[len(METRIC) :]: float(v) for k, v in result.items() if k.startswith(METRIC)}
+        rounds = None if result["rounds"] == NO_ROUNDS else int(result["rounds"])
+        params = cast_params(dict(trial.config), self.space)
+        done = Trial(len(self.trials), params, float(result[LOSS]), metrics, float(result["seconds"]), rounds)
+        self.trials.append(done)
+        if self.on_trial is not None:
+            self.on_trial(done)
+
+
+def start_ray(cfg: RayTuningConfig) -> bool:
+    """Connect to the configured cluster or start a local Ray, quietly; False when one was already running."""
+    if ray.is_initialized():
+        return False
+    quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING}
+    if cfg.address:
+        ray.init(address=cfg.address, **quiet)
+    else:
+        ray.init(num_cpus=cfg.num_cpus, **quiet)
+    return True
+
+
+def plan(cfg: RayTuningConfig, cores: int) -> tuple[int, int]:
+    """(trials at once, threads per trial) with trials x threads <= cores."""
+    threads = min(cfg.threads_per_trial or max(1, cores // cfg.max_concurrent), max(1, cores))
+    return max(1, min(cfg.max_concurrent, cores // threads)), threads
+
+
+def search_ray(
+    objective_fn: Objective,
+    factory: ObjectiveFactory,
+    space: dict[str, SearchParam],
+    cfg: TuningConfig,
+    on_trial: Callable[[Trial], None] | None = None,
+    fixed: dict[str, Any] | None = None,
+) -> TuningResult:
+    """Run the search on Ray (started here when it is not running, and then shut down) and keep the best:
+    its params evaluated once more in this process with `objective_fn` (same params, same seed)."""
+    assert cfg.ray is not None
+    started = start_ray(cfg.ray)
+    try:
+        concurrent, threads = plan(cfg.ray, int(ray.cluster_resources().get("CPU", 1)))
+        random = cfg.algorithm is TuningAlgorithm.random
+        searcher = HyperOptSearch(
+            hyperopt_space(space),
+            metric=LOSS,
+            mode="min",
+            n_initial_points=cfg.max_evals if random else None,  # None: tpe.suggest's own start-up
+            random_state_seed=cfg.seed,
+            points_to_evaluate=_start(space, fixed) if cfg.start_from_fixed else None,
+        )
+        trainable = tune.with_parameters(_run_trial, factory=factory, threads=threads, space=space)
+        collect = _Collect(space, on_trial)
+        with tempfile.TemporaryDirectory(prefix="ray-tune-") as scratch:
+            tuner = tune.Tuner(
+                tune.with_resources(trainable, {"cpu": threads}),
+                tune_config=tune.TuneConfig(
+                    search_alg=ConcurrencyLimiter(searcher, max_concurrent=concurrent),
+                    num_samples=cfg.max_evals,
+                ),
+                run_config=tune.RunConfig(
+                    storage_path=cfg.ray.storage_path or scratch,
+                    stop=_NoProgress(cfg.no_progress_trials),
+                    callbacks=[collect],
+                    verbose=0,
+                ),
+            )
+            failed = tuner.fit().errors
+    finally:
+        if started:
+            ray.shutdown()
+    if failed:
+        raise RuntimeError(f"tuning.ray: {len(failed)} trial(s) failed; the first: {failed[0]}")
+    if not collect.trials:
+        raise RuntimeError("tuning.ray: no trial reported a result (see Ray's logs)")
+    best = min(collect.trials, key=lambda t: t.loss)
+    outcome = objective_fn(best.params)
+    return TuningResult(best, outcome.model, collect.trials, outcome.oof_scores)
+
+
+def _start(space: dict[str, SearchParam], fixed: dict[str, Any] | None) -> list[dict[str, Any]] | None:
+    """The model's fixed params as the first point to evaluate (values, as Ray's HyperOptSearch takes them),
+    None when one searched parameter has no usable fixed value."""
+    return None if fixed_point(space, fixed or {}) is None else [{k: (fixed or {})[k] for k in space}]
