@@ -4,7 +4,7 @@ The same search space (`hyperopt_space`), the same TPE (Ray's HyperOptSearch dri
 objective (the `Objective` of tuning.py: one split or k folds), the same early stopping (no improvement for `no_progress_trials` trials
 stops the whole search). ConcurrencyLimiter keeps `max_concurrent` trials running; each takes
 `threads_per_trial` of Ray's CPUs, so trials x threads never exceed the cores. `on_trial` is called in this
-process as each trial reports (the train stage logs it as a nested MLflow run, as with hyperopt).
+process, in the order the trials ended, once the search is over (the train stage logs it as a nested MLflow run, as with hyperopt).
 
 A trial's process builds its own objective once (`factory(threads)`: a trainer's binned data is not
 picklable) and reuses it for the next trials it runs; the best parameters are evaluated once more here, with
@@ -79,10 +79,10 @@ class _NoProgress(tune.Stopper):
 
 
 class _Collect(tune.Callback):
-    """Each trial's report as a `Trial`, in the order they end, handed to `on_trial` in this process."""
+    """Each trial's report as a `Trial`, in the order they end"""
 
-    def __init__(self, space: dict[str, SearchParam], on_trial: Callable[[Trial], None] | None) -> None:
-        self.space, self.on_trial, self.trials = space, on_trial, []
+    def __init__(self, space: dict[str, SearchParam]) -> None:
+        self.space, self.trials = space, []
 
     def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
         metrics = {k[len(METRIC) :]: float(v) for k, v in result.items() if k.startswith(METRIC)}
@@ -90,8 +90,6 @@ class _Collect(tune.Callback):
         params = cast_params(dict(trial.config), self.space)
         done = Trial(len(self.trials), params, float(result[LOSS]), metrics, float(result["seconds"]), rounds)
         self.trials.append(done)
-        if self.on_trial is not None:
-            self.on_trial(done)
 
 
 def start_ray(cfg: RayTuningConfig) -> bool:
@@ -136,7 +134,7 @@ def search_ray(
             points_to_evaluate=_start(space, fixed) if cfg.start_from_fixed else None,
         )
         trainable = tune.with_parameters(_run_trial, factory=factory, threads=threads, space=space)
-        collect = _Collect(space, on_trial)
+        collect = _Collect(space)
         with tempfile.TemporaryDirectory(prefix="ray-tune-") as scratch:
             tuner = tune.Tuner(
                 tune.with_resources(trainable, {"cpu": threads}),
@@ -159,6 +157,9 @@ def search_ray(
         raise RuntimeError(f"tuning.ray: {len(failed)} trial(s) failed; the first: {failed[0]}")
     if not collect.trials:
         raise RuntimeError("tuning.ray: no trial reported a result (see Ray's logs)")
+    if on_trial is not None:  # here, in the caller's thread: MLflow's active (parent) run is thread-local
+        for trial in collect.trials:
+            on_trial(trial)
     best = min(collect.trials, key=lambda t: t.loss)
     outcome = objective_fn(best.params)
     return TuningResult(best, outcome.model, collect.trials, outcome.oof_scores)
