@@ -20,7 +20,6 @@ preprocessor takes the reference path, which raises the precise error (file, col
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,15 +29,37 @@ from pandas.api.types import infer_dtype, is_bool_dtype, is_numeric_dtype
 from credit_scoring.config import ColumnType, Derived
 from credit_scoring.data.tables import FLAG_VALUES
 from credit_scoring.features.derived import derived_values
+from credit_scoring.features.encoding import UNSEEN_CODE
 
 if TYPE_CHECKING:
     from credit_scoring.scoring.pipeline import ApplicantPreprocessor
 
-SMALL_BATCH = 32  # up to this many rows, category levels are looked up value by value (dict), else hashed
+SMALL_BATCH = 32  # up to this many rows, values are read one by one (Python), else column by column (numpy)
 NUMBER_KINDS = frozenset({"floating", "integer", "mixed-integer-float", "boolean", "empty"})  # infer_dtype
 TEXT_KINDS = frozenset({"string", "empty"})
 FLAG_NUMBERS = {k: float(v) for k, v in FLAG_VALUES.items()}
-BAD = -2  # a level index that no value maps to: "not recognised, take the reference path"
+NUMBER_TYPES = (float, int, np.floating, np.integer, bool, np.bool_)
+
+
+class Unrecognised(Exception):
+    """A value the plan does not type itself: the reference path decides (types it, or raises the error)."""
+
+
+def _missing(v: object) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
+
+
+def _float(v: object, text: dict[str, float] | None) -> float:
+    """One value as the validator types a number (text: the flags' texts, None: text is not a number)."""
+    if _missing(v):
+        return np.nan
+    if isinstance(v, str):
+        if text is None or v not in text:
+            raise Unrecognised
+        return text[v]
+    if isinstance(v, NUMBER_TYPES):
+        return float(v)
+    raise Unrecognised
 
 
 def _number_dtype(dtype: object) -> bool:
@@ -55,20 +76,13 @@ def _numeric_ok(s: pd.Series) -> bool:
     return _number_dtype(s.dtype)
 
 
-@dataclass
-class Encoded:
-    """Where one encoder input column lands: one-hot (`positions` per level, `nan_position` or -1) or ordinal
-    / pass-through (`positions[0]`)."""
-
-    name: str
-    positions: np.ndarray
-    onehot: bool
-    ordinal: bool
-    nan_position: int
-
-
 class ColumnPlan:
-    """Precomputed columns and positions of a fitted preprocessor (built lazily: old pickles get one too)."""
+    """Precomputed columns and positions of a fitted preprocessor (built lazily: old pickles get one too).
+
+    Number-like columns (int / float, flags, then sentinel flags and domain features) are the columns of one
+    float64 work matrix; categories are level indexes (-1: unseen) with a missing mask; the output positions
+    of pass-through, one-hot and ordinal features are index arrays, so the matrix is a few assignments.
+    """
 
     def __init__(self, pre: ApplicantPreprocessor) -> None:
         ds, enc = pre.dataset, pre.encoder_
@@ -78,144 +92,174 @@ class ColumnPlan:
         self.ints = np.array([types[c] is ColumnType.int for c in self.numbers], dtype=bool)
         self.flags = [c for c in columns if types[c] is ColumnType.flag]
         self.categories = [c for c in columns if types[c] is ColumnType.category]
-        self.domain = bool(pre.features.domain)
-        self.sentinels = list(ds.sentinels) if self.domain else []
-        self.derived: list[Derived] = list(ds.domain_features) if self.domain else []
+        domain = bool(pre.features.domain)
+        self.sentinels = list(ds.sentinels) if domain else []
+        self.derived: list[Derived] = list(ds.domain_features) if domain else []
         self.side = list(pre.side_columns_)
+        self.read = [*self.numbers, *self.flags, *self.categories, *self.side]  # input columns, in this order
         self.float_dtype = pre.features.float_dtype
-        out_index = {name: j for j, name in enumerate(enc.feature_names_out_)}
         self.width = len(enc.feature_names_out_)
+        out = {name: j for j, name in enumerate(enc.feature_names_out_)}
+        if any(c not in enc.levels_ for c in self.categories):
+            raise ValueError("a declared category is not encoded")
         self.levels = {c: {level: i for i, level in enumerate(enc.levels_[c])} for c in self.categories}
         self.level_index = {c: pd.Index(enc.levels_[c], dtype=object) for c in self.categories}
-        self.encoded: list[Encoded] = []
-        for col in enc.feature_names_in_:
-            if col in enc.levels_:
-                if col not in self.levels:
-                    raise ValueError(f"encoded column {col} is not a declared category")
-                onehot = enc.method == "onehot"
-                names = enc._indicator_names(col) if onehot else [col]
-                nan_position = out_index[names[-1]] if onehot and col in enc.nan_columns_ else -1
-                kept = names[: len(enc.levels_[col])] if onehot else names
-                positions = np.array([out_index[n] for n in kept], dtype=np.intp)
-                self.encoded.append(Encoded(col, positions, onehot, not onehot, nan_position))
-            else:
-                positions = np.array([out_index[col]], dtype=np.intp)
-                self.encoded.append(Encoded(col, positions, False, False, -1))
-        numeric = {*self.numbers, *self.flags}
-        for s in self.sentinels:
-            if s.column not in numeric:
-                raise ValueError(f"sentinel column {s.column} is not a number column")
-            numeric |= {s.flag} if s.flag else set()
-        for d in self.derived:
-            if any(c not in numeric for c in d.inputs):
-                raise ValueError(f"domain feature {d.name} uses a column that is not a number")
-            numeric.add(d.name)
-        if any(e.name not in numeric for e in self.encoded if not (e.onehot or e.ordinal)):
-            raise ValueError("an encoder input column is neither a number nor a category")
 
-    # ---- typing ---------------------------------------------------------------------------------------------
-    def _numbers(self, X: pd.DataFrame) -> np.ndarray | None:
+        work = [*self.numbers, *self.flags]
+        for sentinel in self.sentinels:
+            if sentinel.column not in work:
+                raise ValueError(f"sentinel column {sentinel.column} is not a number column")
+            work += [sentinel.flag] if sentinel.flag else []
+        for d in self.derived:
+            if any(c not in work for c in d.inputs):
+                raise ValueError(f"domain feature {d.name} uses a column that is not a number")
+            work.append(d.name)
+        self.work = {name: j for j, name in enumerate(work)}
+        if len(self.work) != len(work):
+            raise ValueError("a derived column repeats a column")
+
+        cat = {c: k for k, c in enumerate(self.categories)}
+        pass_out, pass_src, level_pos, base, nan_out, nan_src, ord_out, ord_src = ([] for _ in range(8))
+        for col in enc.feature_names_in_:
+            if col not in enc.levels_:
+                pass_out.append(out[col])
+                pass_src.append(self.work[col])  # KeyError: neither a number nor a category
+            elif enc.method == "onehot":
+                names = enc._indicator_names(col)
+                base.append(len(level_pos))
+                level_pos += [out[n] for n in names[: len(enc.levels_[col])]]
+                if col in enc.nan_columns_:
+                    nan_out.append(out[names[-1]])
+                    nan_src.append(cat[col])
+            else:
+                ord_out.append(out[col])
+                ord_src.append(cat[col])
+        if enc.method == "onehot" and len(base) != len(self.categories):
+            raise ValueError("the encoded categories are not the declared ones")
+        as_index = lambda v: np.asarray(v, dtype=np.intp)  # noqa: E731
+        self.pass_out, self.pass_src = as_index(pass_out), as_index(pass_src)
+        self.level_pos, self.base = as_index(level_pos), as_index(base)
+        self.nan_out, self.nan_src = as_index(nan_out), as_index(nan_src)
+        self.ord_out, self.ord_src = as_index(ord_out), as_index(ord_src)
+        self.onehot = enc.method == "onehot"
+
+    # ---- reading the input: a few rows value by value ------------------------------------------------------
+    def _read_small(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(numbers and flags as float64, category level indexes (-2: missing), side features) of few rows."""
+        values = X.to_numpy(dtype=object)
+        values = np.concatenate([values, np.full((len(X), 1), np.nan, dtype=object)], axis=1)
+        where = X.columns.get_indexer(self.read)  # duplicated input columns raise: the reference says so
+        where[where < 0] = values.shape[1] - 1  # a column absent from the input: missing
+        n_num, n_flag, n_cat = len(self.numbers), len(self.flags), len(self.categories)
+        got = values[:, where]
+        numbers = np.array([[_float(v, None) for v in row] for row in got[:, :n_num]], dtype="float64")
+        flags = np.array(
+            [[_float(v, FLAG_NUMBERS) for v in row] for row in got[:, n_num : n_num + n_flag]],
+            dtype="float64",
+        )
+        codes = np.empty((len(X), n_cat), dtype=np.intp)
+        for k, col in enumerate(self.categories):
+            lookup = self.levels[col]
+            for i, v in enumerate(got[:, n_num + n_flag + k]):
+                if _missing(v):
+                    codes[i, k] = -2
+                elif isinstance(v, str):
+                    codes[i, k] = lookup.get(v, -1)
+                else:
+                    raise Unrecognised
+        side = np.array([[_float(v, None) for v in row] for row in got[:, n_num + n_flag + n_cat :]])
+        return np.hstack([numbers, flags]).reshape(len(X), n_num + n_flag), codes, side
+
+    # ---- reading the input: a batch column by column -------------------------------------------------------
+    def _read_large(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`_read_small` of a batch, with numpy per block or column."""
         block = X.reindex(columns=self.numbers)
         for col, dtype in zip(self.numbers, block.dtypes, strict=True):
             if not (_numeric_ok(block[col]) if dtype.kind == "O" else _number_dtype(dtype)):
-                return None
-        values = block.to_numpy(dtype="float64", na_value=np.nan)
-        if np.isinf(values).any():
-            return None
-        ints = values[:, self.ints]
-        if (np.floor(ints) != ints)[~np.isnan(ints)].any():
-            return None
-        return values
+                raise Unrecognised
+        numbers = block.to_numpy(dtype="float64", na_value=np.nan)
+        flags = np.empty((len(X), len(self.flags)), dtype="float64")
+        for k, col in enumerate(self.flags):
+            flags[:, k] = self._flag(X[col]) if col in X.columns else np.nan
+        codes = np.empty((len(X), len(self.categories)), dtype=np.intp)
+        absent = pd.Series(np.full(len(X), np.nan))
+        for k, col in enumerate(self.categories):
+            codes[:, k] = self._codes(col, X[col] if col in X.columns else absent)
+        side = X.reindex(columns=self.side)
+        if any(dtype.kind == "O" and not _numeric_ok(side[c]) for c, dtype in side.dtypes.items()):
+            raise Unrecognised
+        return (
+            np.hstack([numbers, flags]),
+            codes,
+            side.to_numpy("float64", na_value=np.nan),
+        )
 
-    def _flag(self, s: pd.Series) -> np.ndarray | None:
+    def _flag(self, s: pd.Series) -> np.ndarray:
         if _numeric_ok(s):
-            x = s.to_numpy(dtype="float64", na_value=np.nan)
-            return x if bool(np.isin(x[~np.isnan(x)], (0.0, 1.0)).all()) else None
+            return s.to_numpy(dtype="float64", na_value=np.nan)
         if s.dtype == object and infer_dtype(s, skipna=True) in TEXT_KINDS:
-            values = s.to_numpy(dtype=object)
-            missing = pd.isna(values)
-            out = np.array([FLAG_NUMBERS.get(v, np.inf) for v in values[~missing]], dtype="float64")
-            if np.isinf(out).any():
-                return None
-            x = np.full(len(values), np.nan)
-            x[~missing] = out
-            return x
-        return None
+            return np.array([_float(v, FLAG_NUMBERS) for v in s.to_numpy(dtype=object)], dtype="float64")
+        raise Unrecognised
 
-    def _codes(self, col: str, s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
-        """(level index, -1 unseen; missing mask) of a category column, as the encoder reads its text."""
+    def _codes(self, col: str, s: pd.Series) -> np.ndarray:
+        """Level indexes (-1 unseen, -2 missing) of a category column, as the encoder reads its text."""
         if isinstance(s.dtype, pd.CategoricalDtype):
             cats = s.cat.categories
             if infer_dtype(cats, skipna=True) not in TEXT_KINDS:
-                return None
-            lookup = self.levels[col]
-            of_category = np.array([lookup.get(c, -1) for c in cats] + [-1], dtype=np.intp)
-            codes = s.cat.codes.to_numpy()
-            return of_category[codes], codes == -1
+                raise Unrecognised
+            of_category = np.array([*self.level_index[col].get_indexer(cats), -2], dtype=np.intp)
+            return of_category[s.cat.codes.to_numpy()]
         if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
             values = s.to_numpy(dtype=object)
-            missing = pd.isna(values)
             if s.dtype == object and infer_dtype(values, skipna=True) not in TEXT_KINDS:
-                return None
-            if len(values) <= SMALL_BATCH:
-                lookup = self.levels[col]
-                codes = np.array(
-                    [-1 if m else lookup.get(v, -1) for v, m in zip(values, missing, strict=True)]
-                )
-            else:
-                codes = self.level_index[col].get_indexer(values)
-            return codes.astype(np.intp, copy=False), missing
+                raise Unrecognised
+            return np.where(pd.isna(values), -2, self.level_index[col].get_indexer(values))
         if _numeric_ok(s) and s.isna().all():  # a column absent from the input: all missing
-            return np.full(len(s), -1, dtype=np.intp), np.ones(len(s), dtype=bool)
-        return None
+            return np.full(len(s), -2, dtype=np.intp)
+        raise Unrecognised
 
     # ---- the matrix -----------------------------------------------------------------------------------------
     def matrix(self, X: pd.DataFrame) -> np.ndarray | None:
         """The feature matrix (float_dtype) of raw rows, or None when a value needs the reference path."""
         n = len(X)
-        numbers = self._numbers(X)
-        if numbers is None:
+        if n == 0:
             return None
-        values: dict[str, np.ndarray] = {c: numbers[:, j] for j, c in enumerate(self.numbers)}
-        for col in self.flags:
-            flag = self._flag(X[col]) if col in X.columns else np.full(n, np.nan)
-            if flag is None:
-                return None
-            values[col] = flag
-        codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for col in self.categories:
-            got = (
-                self._codes(col, X[col])
-                if col in X.columns
-                else self._codes(col, pd.Series(np.full(n, np.nan)))
-            )
-            if got is None:
-                return None
-            codes[col] = got
-        for s in self.sentinels:
-            hit = values[s.column] == float(s.value)
-            values[s.column] = np.where(hit, np.nan, values[s.column])
-            if s.flag:
-                values[s.flag] = hit.astype("float64")
+        try:
+            numbers, codes, side = self._read_small(X) if n <= SMALL_BATCH else self._read_large(X)
+        except Unrecognised:
+            return None
+        n_num = len(self.numbers)
+        if np.isinf(numbers[:, :n_num]).any():
+            return None
+        ints = numbers[:, :n_num][:, self.ints]
+        if (np.floor(ints) != ints)[~np.isnan(ints)].any():
+            return None
+        flags = numbers[:, n_num:]
+        if not ((flags == 0) | (flags == 1) | np.isnan(flags)).all():
+            return None
+        work = np.empty((n, len(self.work)), dtype="float64")
+        work[:, : numbers.shape[1]] = numbers
+        for sentinel in self.sentinels:
+            j = self.work[sentinel.column]
+            hit = work[:, j] == float(sentinel.value)
+            work[hit, j] = np.nan
+            if sentinel.flag:
+                work[:, self.work[sentinel.flag]] = hit
         for d in self.derived:
-            values[d.name] = derived_values(np.column_stack([values[c] for c in d.inputs]), d)
+            work[:, self.work[d.name]] = derived_values(work[:, [self.work[c] for c in d.inputs]], d)
         out = np.zeros((n, self.width + len(self.side)), dtype="float64")
-        rows = np.arange(n)
-        for e in self.encoded:
-            if e.onehot:
-                level, missing = codes[e.name]
-                seen = level >= 0
-                out[rows[seen], e.positions[level[seen]]] = 1.0
-                if e.nan_position >= 0:
-                    out[:, e.nan_position] = missing
-            elif e.ordinal:
-                level, missing = codes[e.name]
-                x = level.astype("float64")
-                x[missing] = np.nan
-                out[:, e.positions[0]] = x
-            else:
-                out[:, e.positions[0]] = values[e.name]
+        out[:, self.pass_out] = work[:, self.pass_src]
+        missing = codes == -2
+        if self.onehot:
+            rows, k = np.nonzero(codes >= 0)
+            out[rows, self.level_pos[self.base[k] + codes[rows, k]]] = 1.0
+            out[:, self.nan_out] = missing[:, self.nan_src]
+        else:
+            ordinal = codes[:, self.ord_src].astype("float64")
+            ordinal[codes[:, self.ord_src] == -1] = UNSEEN_CODE
+            ordinal[missing[:, self.ord_src]] = np.nan
+            out[:, self.ord_out] = ordinal
         if self.side:
-            out[:, self.width :] = X.reindex(columns=self.side).to_numpy(dtype="float64", na_value=np.nan)
+            out[:, self.width :] = side
         out[np.isinf(out)] = np.nan
         return out.astype(self.float_dtype)
