@@ -17,6 +17,7 @@ from credit_scoring.cli.common import console
 from credit_scoring.cli.dataset import app as dataset_app
 from credit_scoring.cli.generate import batches, generate
 from credit_scoring.cli.monitor import monitor, reports
+from credit_scoring.cli.serve import serve
 
 app = typer.Typer(
     name="credit-scoring",
@@ -48,7 +49,7 @@ def main(
     """
 
 
-for command in (generate, batches, monitor, reports):
+for command in (generate, batches, monitor, reports, serve):
     app.command()(command)
 app.add_typer(dataset_app, name="dataset")
 

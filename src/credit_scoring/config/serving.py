@@ -45,6 +45,16 @@ class AuthConfig:
 
 
 @dataclass
+class RestConfig:
+    """The REST endpoint of the champion (`credit-scoring serve`, `make serve`: MLflow's scoring server)."""
+
+    host: str = MISSING  # loopback by default
+    port: int = MISSING
+    workers: int = MISSING  # uvicorn workers
+    timeout: int = MISSING  # seconds per request
+
+
+@dataclass
 class ServingConfig:
     """The `serving` group (conf/serving/default.yaml): the relationship managers' app. The registry it serves
     from and the stage outputs it reads are the pipeline's own (`registry`, `paths`)."""
@@ -68,3 +78,4 @@ class ServingConfig:
     seed: int = MISSING
     what_if_fields: list[str] = MISSING  # application columns editable in the app
     plain_words: PlainWordsConfig = MISSING
+    rest: RestConfig = MISSING  # the REST endpoint (`credit-scoring serve`)

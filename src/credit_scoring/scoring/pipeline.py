@@ -44,6 +44,21 @@ def application_table(ds: DatasetConfig) -> TableConfig:
     return dataclasses.replace(table, key=[], references=[])
 
 
+def side_matrix(side: pd.DataFrame) -> np.ndarray:
+    """The side features as float64 (missing as NaN); a column holding something else than numbers is an
+    error naming it."""
+    try:
+        return side.to_numpy(dtype="float64", na_value=np.nan)
+    except (TypeError, ValueError):
+        bad = [
+            c for c in side.columns if pd.to_numeric(side[c], errors="coerce").isna().gt(side[c].isna()).any()
+        ]
+        raise InputDataError(
+            f"{INPUT_NAME}: side feature column{'s' if len(bad) > 1 else ''} {', '.join(bad[:10]) or '?'} "
+            "must hold numbers"
+        ) from None
+
+
 class ApplicantPreprocessor(BaseEstimator, TransformerMixin):
     """Raw applicant rows -> the model's feature matrix, exactly as the features stage builds it.
 
@@ -126,7 +141,7 @@ class ApplicantPreprocessor(BaseEstimator, TransformerMixin):
         as one matrix instead of column by column; the train stage checks on the test split that both agree.
         """
         encoded = self.encoder_.transform(self._application(X)).to_numpy(dtype="float64", na_value=np.nan)
-        side = X.reindex(columns=self.side_columns_).to_numpy(dtype="float64", na_value=np.nan)
+        side = side_matrix(X.reindex(columns=self.side_columns_))
         values = np.hstack([encoded, side]) if self.side_columns_ else encoded
         values[np.isinf(values)] = np.nan
         return values.astype(self.features.float_dtype)

@@ -96,7 +96,9 @@ class ColumnPlan:
         self.sentinels = list(ds.sentinels) if domain else []
         self.derived: list[Derived] = list(ds.domain_features) if domain else []
         self.side = list(pre.side_columns_)
-        self.read = [*self.numbers, *self.flags, *self.categories, *self.side]  # input columns, in this order
+        self.read_index = pd.Index(
+            [*self.numbers, *self.flags, *self.categories, *self.side]
+        )  # in this order
         self.float_dtype = pre.features.float_dtype
         self.width = len(enc.feature_names_out_)
         out = {name: j for j, name in enumerate(enc.feature_names_out_)}
@@ -148,7 +150,9 @@ class ColumnPlan:
         """(numbers and flags as float64, category level indexes (-2: missing), side features) of few rows."""
         values = X.to_numpy(dtype=object)
         values = np.concatenate([values, np.full((len(X), 1), np.nan, dtype=object)], axis=1)
-        where = X.columns.get_indexer(self.read)  # duplicated input columns raise: the reference says so
+        where = X.columns.get_indexer(
+            self.read_index
+        )  # duplicated input columns raise: the reference says so
         where[where < 0] = values.shape[1] - 1  # a column absent from the input: missing
         n_num, n_flag, n_cat = len(self.numbers), len(self.flags), len(self.categories)
         got = values[:, where]
@@ -167,7 +171,12 @@ class ColumnPlan:
                     codes[i, k] = lookup.get(v, -1)
                 else:
                     raise Unrecognised
-        side = np.array([[_float(v, None) for v in row] for row in got[:, n_num + n_flag + n_cat :]])
+        side = got[:, n_num + n_flag + n_cat :]  # as the reference reads them: DataFrame.to_numpy(float64)
+        side[pd.isna(side)] = np.nan
+        try:
+            side = side.astype("float64")
+        except (TypeError, ValueError):
+            raise Unrecognised from None
         return np.hstack([numbers, flags]).reshape(len(X), n_num + n_flag), codes, side
 
     # ---- reading the input: a batch column by column -------------------------------------------------------

@@ -1,0 +1,48 @@
+"""The champion's REST endpoint: MLflow's scoring server (`mlflow models serve`, FastAPI/uvicorn) on the
+version holding the alias, in this environment (`--env-manager local`), bound as `serving.rest` says.
+
+POST /invocations with a JSON `dataframe_split` or `dataframe_records` payload of raw applicant rows
+(application columns + side aggregates, missing ones allowed) answers {"predictions": [{probability,
+decision, threshold}, ...]}, the pyfunc's own output; GET /ping answers when the model is loaded.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from credit_scoring.config.serving import RestConfig
+from credit_scoring.tracking.store import ENV_REGISTRY_URI, ENV_TRACKING_URI
+
+INVOCATIONS, PING = "/invocations", "/ping"
+
+
+def serve_command(model_uri: str, rest: RestConfig) -> list[str]:
+    """The `mlflow models serve` command line of a model (this interpreter's MLflow)."""
+    return [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "models",
+        "serve",
+        "--model-uri",
+        model_uri,
+        "--env-manager",
+        "local",
+        "--host",
+        rest.host,
+        "--port",
+        str(rest.port),
+        "--workers",
+        str(rest.workers),
+        "--timeout",
+        str(rest.timeout),
+    ]
+
+
+def serve_environment(tracking_uri: str, base: dict[str, str]) -> dict[str, str]:
+    """`base` (the process environment) with the store the model URI is resolved in."""
+    return {**base, ENV_TRACKING_URI: tracking_uri, ENV_REGISTRY_URI: tracking_uri}
+
+
+def url(rest: RestConfig) -> str:
+    return f"http://{rest.host}:{rest.port}"
