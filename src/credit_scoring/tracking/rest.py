@@ -8,9 +8,13 @@ decision, threshold}, ...]}, the pyfunc's own output; GET /ping answers when the
 
 from __future__ import annotations
 
+import json
 import sys
 
+import pandas as pd
+
 from credit_scoring.config.serving import RestConfig
+from credit_scoring.tracking.model_log import json_ready
 from credit_scoring.tracking.store import ENV_REGISTRY_URI, ENV_TRACKING_URI
 
 INVOCATIONS, PING = "/invocations", "/ping"
@@ -46,3 +50,13 @@ def serve_environment(tracking_uri: str, base: dict[str, str]) -> dict[str, str]
 
 def url(rest: RestConfig) -> str:
     return f"http://{rest.host}:{rest.port}"
+
+
+def dataframe_split(rows: pd.DataFrame) -> str:
+    """The JSON body of POST /invocations for raw applicant rows: missing values as null, numbers written
+    exactly (Python's shortest round-trip repr, not pandas' 10 significant digits)."""
+    ready = json_ready(rows)
+    values = ready.to_numpy(dtype=object)
+    values[pd.isna(values)] = None
+    split = {"columns": [str(c) for c in ready.columns], "data": values.tolist()}
+    return json.dumps({"dataframe_split": split}, allow_nan=False)
