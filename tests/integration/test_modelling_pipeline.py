@@ -311,7 +311,7 @@ def rest_server(champion: dict, workspace: Workspace) -> Iterator[str]:
         stdin=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 600  # a loaded 2-core machine: imports + model load take minutes
         while True:
             assert proc.poll() is None, (workspace.root / f"serve_{port}.log").read_text()[-3000:]
             try:
@@ -321,7 +321,7 @@ def rest_server(champion: dict, workspace: Workspace) -> Iterator[str]:
                     break
             except OSError:
                 pass
-            assert time.monotonic() < deadline, "the scoring server did not start within 300 s"
+            assert time.monotonic() < deadline, "the scoring server did not start within 600 s"
             time.sleep(1)
         yield f"127.0.0.1:{port}"
     finally:
