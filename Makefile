@@ -21,6 +21,7 @@ BENCH ?= *
 BENCH_ARGS ?=
 APP_ARGS ?=
 MONITOR_ARGS ?=
+SERVE_ARGS ?=
 DATASET ?=     # conf/dataset/<DATASET>.yaml (e.g. written by `credit-scoring dataset init`); empty: params.yaml as it is
 RAW ?=         # folder of that dataset's CSVs (paths.raw); empty: the configured one
 REPORTS_HOST ?= 127.0.0.1
@@ -129,6 +130,10 @@ reports: ## Serve reports/ read-only: index.html lists every report by date (dri
 	$(RUN) credit-scoring reports --dir reports
 	@echo "Serving reports/ on http://$(REPORTS_HOST):$(REPORTS_PORT)/ (Ctrl-C to stop)"
 	$(RUN) python -m http.server --directory reports --bind $(REPORTS_HOST) $(REPORTS_PORT)
+
+.PHONY: serve
+serve: ## Serve the champion over REST (mlflow models serve, loopback; SERVE_ARGS="serving.rest.port=5002"); POST /invocations
+	$(RUN) credit-scoring serve $(SERVE_ARGS)
 
 monitor: ## Drift report of a production batch against the champion (MONITOR_ARGS="--current FILE --fail-on-drift")
 	$(RUN) credit-scoring monitor $(MONITOR_ARGS)

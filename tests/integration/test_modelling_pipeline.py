@@ -280,3 +280,112 @@ def test_better_external_score_never_raises_the_risk_by_much(champion: dict) -> 
 def test_stage_runner_reports_a_bad_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = run_stage("train", train_stage, ["--params", str(tmp_path / "missing.yaml")])
     assert code == 1 and "params.py" in capsys.readouterr().err
+
+
+def test_one_row_equals_batch_and_the_parity_check_ran(champion: dict, workspace: Workspace) -> None:
+    """The same rows scored one at a time and as one batch give the same probabilities (the column plan's
+    few-rows and batch paths), on stored, CSV-like and JSON-like rows; the train stage's parity check ran."""
+    from credit_scoring.tracking.model_log import json_ready
+
+    cfg = champion["cfg"]
+    assert 0 <= champion["metrics"]["parity_max_abs_diff"] <= 1e-6
+    model = load_champion(cfg)
+    stored = raw_rows(cfg, "test").drop(columns=["TARGET"]).head(60)
+    app = pd.read_csv(workspace.root / "raw" / "application_test.csv").head(60)  # Y/N flags, text
+    side = side_features_frame(Catalog(cfg.paths), cfg.features, "SK_ID_CURR", app["SK_ID_CURR"])
+    csv_like = app.merge(side, on="SK_ID_CURR", how="left")
+    for rows in (stored, csv_like, json_ready(stored)):
+        batch = model.predict(rows)
+        for i in range(0, len(rows), 6):
+            one = model.predict(rows.iloc[[i]].reset_index(drop=True))
+            assert one[PROBABILITY].iloc[0] == pytest.approx(batch[PROBABILITY].iloc[i], abs=1e-12, rel=0)
+            assert one[DECISION].iloc[0] == batch[DECISION].iloc[i]
+
+
+@pytest.fixture
+def rest_server(champion: dict, workspace: Workspace) -> Iterator[str]:
+    """`credit-scoring serve` (mlflow models serve of the champion) on a free loopback port; stopped after."""
+    import http.client
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from credit_scoring.tracking.rest import PING
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = champion["cfg"]
+    params = Path(__file__).resolve().parents[2] / "params.yaml"
+    log = (workspace.root / f"serve_{port}.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "credit_scoring.cli.main",
+            "serve",
+            "--params",
+            str(params),
+            f"registry.tracking_uri={cfg.registry.tracking_uri}",
+            f"serving.rest.port={port}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 600  # a loaded 2-core machine: imports + model load take minutes
+        while True:
+            assert proc.poll() is None, (workspace.root / f"serve_{port}.log").read_text()[-3000:]
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                conn.request("GET", PING)
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the scoring server did not start within 600 s"
+            time.sleep(1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.mark.slow
+def test_rest_endpoint_answers_as_the_pyfunc(champion: dict, rest_server: str) -> None:
+    """POST /invocations (dataframe_split, one row and many; dataframe_records) == pyfunc.predict."""
+    import http.client
+
+    from credit_scoring.tracking.rest import INVOCATIONS, dataframe_split
+
+    cfg = champion["cfg"]
+    model = load_champion(cfg)
+    rows = raw_rows(cfg, "test").drop(columns=["TARGET"]).head(25)
+    expected = model.predict(rows)
+    host, port = rest_server.split(":")
+
+    def post(body: str) -> pd.DataFrame:
+        conn = http.client.HTTPConnection(host, int(port), timeout=60)
+        conn.request("POST", INVOCATIONS, body=body, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        text = response.read()
+        assert response.status == 200, text[:1000]
+        return pd.DataFrame(json.loads(text)["predictions"])
+
+    split = json.loads(dataframe_split(rows.head(5)))["dataframe_split"]
+    records = [dict(zip(split["columns"], row, strict=True)) for row in split["data"]]
+    answers = [
+        (post(dataframe_split(rows)), expected),
+        (post(dataframe_split(rows.iloc[[3]])), expected.iloc[[3]]),
+        (post(json.dumps({"dataframe_records": records})), expected.head(5)),
+    ]
+    for got, want in answers:
+        assert list(got.columns) == [PROBABILITY, DECISION, THRESHOLD]
+        np.testing.assert_allclose(got[PROBABILITY], want[PROBABILITY], rtol=0, atol=1e-12)
+        assert got[DECISION].tolist() == want[DECISION].tolist()

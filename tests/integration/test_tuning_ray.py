@@ -79,7 +79,9 @@ def test_ray_search_logs_each_trial_as_a_nested_run(local_ray: None, tmp_path, m
     use_tracking_uri(uri)
     try:
         experiment = mlflow.create_experiment("ray", artifact_location=(tmp_path / "art").as_uri())
-        mlflow.set_experiment(experiment_id=experiment)  # nested runs go to the active experiment, as in train
+        mlflow.set_experiment(
+            experiment_id=experiment
+        )  # nested runs go to the active experiment, as in train
         with mlflow.start_run(experiment_id=experiment) as parent:
             result = tune(
                 make_trainer(model_cfg, data, 1),

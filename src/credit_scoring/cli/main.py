@@ -19,6 +19,7 @@ from credit_scoring.cli.generate import batches, generate
 from credit_scoring.cli.monitor import monitor, reports
 from credit_scoring.cli.promote import promote
 from credit_scoring.cli.tracking import app as tracking_app
+from credit_scoring.cli.serve import serve
 
 app = typer.Typer(
     name="credit-scoring",
@@ -50,7 +51,7 @@ def main(
     """
 
 
-for command in (generate, batches, monitor, reports, promote):
+for command in (generate, batches, monitor, reports, promote, serve):
     app.command()(command)
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(tracking_app, name="tracking")

@@ -75,6 +75,16 @@ class AuthConfig:
 
 
 @dataclass
+class RestConfig:
+    """The REST endpoint of the champion (`credit-scoring serve`, `make serve`: MLflow's scoring server)."""
+
+    host: str = MISSING  # loopback by default
+    port: int = MISSING
+    workers: int = MISSING  # uvicorn workers
+    timeout: int = MISSING  # seconds per request
+
+
+@dataclass
 class ServingConfig:
     """The `serving` group (conf/serving/default.yaml): the relationship managers' app. The registry it serves
     from and the stage outputs it reads are the pipeline's own (`registry`, `paths`)."""
@@ -100,3 +110,4 @@ class ServingConfig:
     plain_words: PlainWordsConfig = MISSING  # the reasons' words in English
     translations: dict[str, VocabularyConfig] = MISSING  # ... and in other languages (fr)
     counterfactual: CounterfactualConfig = MISSING
+    rest: RestConfig = MISSING  # the REST endpoint (`credit-scoring serve`)

@@ -33,6 +33,12 @@ def check_derived(d: Derived, available: list[str] | pd.Index, where: str) -> No
 def derived_series(df: pd.DataFrame, d: Derived) -> pd.Series:
     """The derived column computed on `df` (float64, infinite results as missing)."""
     x = df[d.inputs].astype("float64").to_numpy(na_value=np.nan)
+    return pd.Series(derived_values(x, d), index=df.index, name=d.name)
+
+
+def derived_values(x: np.ndarray, d: Derived) -> np.ndarray:
+    """The derived column of a float64 matrix of its inputs (one column per input, in `d.inputs` order):
+    the kernel of `derived_series`, shared with the scoring pipeline's one-row path."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if d.op is DerivedOp.ratio:
             den = x[:, 1]
@@ -62,7 +68,7 @@ def derived_series(df: pd.DataFrame, d: Derived) -> pd.Series:
     out = np.where(np.isinf(out), np.nan, out)
     if d.clip_lower is not None:
         out = np.where(out < d.clip_lower, d.clip_lower, out)
-    return pd.Series(out, index=df.index, name=d.name)
+    return out
 
 
 def derived_sql(d: Derived) -> str:

@@ -23,7 +23,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import SimpleImputer
 
-from credit_scoring.config import DatasetConfig, FeaturesConfig, TableConfig
+from credit_scoring.config import ColumnType, DatasetConfig, FeaturesConfig, TableConfig
 from credit_scoring.data.tables import validate_table
 from credit_scoring.errors import InputDataError
 from credit_scoring.features.encoding import encoder_from_config
@@ -31,6 +31,7 @@ from credit_scoring.features.tables import application_features
 from credit_scoring.modelling.calibration import Calibrator
 from credit_scoring.modelling.costs import decisions
 from credit_scoring.modelling.models import MATRIX_DTYPE, FittedModel
+from credit_scoring.scoring.plan import ColumnPlan
 
 PROBABILITY, DECISION, THRESHOLD = "probability", "decision", "threshold"
 INPUT_NAME = "scoring input"  # how validation errors name the input
@@ -41,6 +42,21 @@ def application_table(ds: DatasetConfig) -> TableConfig:
     the target is never read), with no key checks: the same client may be scored twice in one batch."""
     table = ds.tables[ds.production_table if ds.production_table is not None else ds.train_table]
     return dataclasses.replace(table, key=[], references=[])
+
+
+def side_matrix(side: pd.DataFrame) -> np.ndarray:
+    """The side features as float64 (missing as NaN); a column holding something else than numbers is an
+    error naming it."""
+    try:
+        return side.to_numpy(dtype="float64", na_value=np.nan)
+    except (TypeError, ValueError):
+        bad = [
+            c for c in side.columns if pd.to_numeric(side[c], errors="coerce").isna().gt(side[c].isna()).any()
+        ]
+        raise InputDataError(
+            f"{INPUT_NAME}: side feature column{'s' if len(bad) > 1 else ''} {', '.join(bad[:10]) or '?'} "
+            "must hold numbers"
+        ) from None
 
 
 class ApplicantPreprocessor(BaseEstimator, TransformerMixin):
@@ -89,15 +105,43 @@ class ApplicantPreprocessor(BaseEstimator, TransformerMixin):
         typed = validate_table(app, application_table(ds), file=INPUT_NAME, examples=ds.error_examples)
         return application_features(typed, ds, self.features).drop(columns=[ds.id])
 
+    def _declared(self) -> dict[str, ColumnType]:
+        """Declared types of the application columns (the scoring-time table)."""
+        return application_table(self.dataset).types
+
+    def column_plan(self) -> ColumnPlan | None:
+        """The precomputed column plan of this fitted preprocessor (None: its columns need the reference
+        path), built on first use and kept out of the pickle."""
+        if not hasattr(self, "_plan"):
+            try:
+                self._plan: ColumnPlan | None = ColumnPlan(self)
+            except (KeyError, ValueError):
+                self._plan = None
+        return self._plan
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_plan", None)
+        return state
+
     def transform_matrix(self, X: pd.DataFrame) -> np.ndarray:
         """Feature matrix (float_dtype, training column order), one row per input row, in input order.
 
+        The column plan's numpy kernels (`scoring.plan`), and the reference path for any input the plan
+        does not recognise (which also raises the precise errors): the same numbers either way.
+        """
+        plan = self.column_plan()
+        fast = plan.matrix(X) if plan is not None else None
+        return fast if fast is not None else self.reference_matrix(X)
+
+    def reference_matrix(self, X: pd.DataFrame) -> np.ndarray:
+        """`transform_matrix` by the data stages' own functions (validator, domain features, encoder).
+
         Same numbers as the features stage's `model_table` (through float64, infinities as missing), built
-        as one matrix instead of column by column, which dominates the cost of a one-row call; the train
-        stage checks on the test split that both agree.
+        as one matrix instead of column by column; the train stage checks on the test split that both agree.
         """
         encoded = self.encoder_.transform(self._application(X)).to_numpy(dtype="float64", na_value=np.nan)
-        side = X.reindex(columns=self.side_columns_).to_numpy(dtype="float64", na_value=np.nan)
+        side = side_matrix(X.reindex(columns=self.side_columns_))
         values = np.hstack([encoded, side]) if self.side_columns_ else encoded
         values[np.isinf(values)] = np.nan
         return values.astype(self.features.float_dtype)

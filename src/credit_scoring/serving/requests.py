@@ -140,18 +140,21 @@ def row_from_fields(
     if not is_missing(fields.get(id_col)):
         client_id = parse_client_id(fields[id_col])
         position = v.store.find(client_id)
-    if position is not None:
-        base = v.store.rows(np.array([position])).iloc[0].to_dict()
-    else:
-        base = {c: None for c in types}
-    row = {c: parse_value(c, kind, base.get(c)) for c, kind in types.items()}
-    row.update({c: parse_value(c, types[c], val) for c, val in fields.items() if c != id_col})
-    row[id_col] = float(client_id) if client_id is not None else np.nan
-    # one construction from typed columns (a column-by-column astype of ~900 columns costs ~60 ms)
+    edited = {c: parse_value(c, types[c], val) for c, val in fields.items() if c != id_col}
+    edited[id_col] = float(client_id) if client_id is not None else np.nan
     columns = {
-        c: np.array([row[c]], dtype=object if types.get(c) is ColumnType.category else "float64") for c in row
+        c: np.array([val], dtype=object if types.get(c) is ColumnType.category else "float64")
+        for c, val in edited.items()
     }
-    return pd.DataFrame(columns), client_id, position
+    # the known client's stored row (typed as the data stages wrote it, which the pipeline reads as such)
+    # with the edited columns replaced; a new client is the given fields only (the others read as missing).
+    # One frame of a few columns and one concat: a column-by-column build of ~700 columns costs ~60 ms.
+    edits = pd.DataFrame(columns)
+    if position is None:
+        return edits, client_id, position
+    base = v.store.rows(np.array([position]))
+    kept = base.drop(columns=[c for c in edits.columns if c in base.columns])
+    return pd.concat([kept, edits], axis=1), client_id, position
 
 
 def application_table_name(v: ChampionVersion) -> str:

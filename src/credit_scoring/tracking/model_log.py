@@ -10,8 +10,6 @@ from typing import Any
 import mlflow
 import pandas as pd
 from mlflow.models import ModelSignature
-from mlflow.types import DataType
-from mlflow.types.schema import AnyType, ColSpec, Schema
 
 from credit_scoring.config.modelling import RegistryConfig
 from credit_scoring.errors import ConfigError
@@ -31,21 +29,17 @@ def pinned_requirements(distributions: list[str]) -> list[str]:
     return pins
 
 
-def input_signature(example: pd.DataFrame, output: pd.DataFrame, float_columns: list[str]) -> ModelSignature:
-    """Every input column optional. `float_columns` (the side-table aggregates, all floats) are declared
-    double, which MLflow checks column-wise; the application columns are of any type (raw CSV values such
-    as Y/N flags, integers, text), which MLflow passes through value by value and the pipeline types itself."""
-    floats = set(float_columns)
-    inputs = Schema(
-        [
-            ColSpec(DataType.double if c in floats else AnyType(), str(c), required=False)
-            for c in example.columns
-        ]
-    )
+def output_signature(output: pd.DataFrame) -> ModelSignature:
+    """The signature: the outputs only (probability, decision, threshold).
+
+    No input schema, on purpose: MLflow would enforce it column by column on every call (~670 optional
+    columns for Home Credit, most of a one-row call) and drop the columns it does not declare. The
+    pipeline types its input itself (the data stages' validator, `ApplicantPreprocessor`); the logged input
+    example (and MLflow's serving_input_example.json) shows the columns a caller sends."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # MLflow's note on integer columns (the decision)
         outputs = mlflow.models.infer_signature(output).inputs
-    return ModelSignature(inputs=inputs, outputs=outputs)
+    return ModelSignature(inputs=None, outputs=outputs)
 
 
 def json_ready(example: pd.DataFrame) -> pd.DataFrame:
@@ -67,7 +61,7 @@ def log_scoring_model(pipeline: ScoringPipeline, example: pd.DataFrame, cfg: Reg
     return mlflow.pyfunc.log_model(
         name=MODEL_NAME_IN_RUN,
         python_model=CreditScoringModel(pipeline),
-        signature=input_signature(example, output, pipeline.preprocessor.side_columns_),
+        signature=output_signature(output),
         input_example=example,
         pip_requirements=pinned_requirements(cfg.pip_requirements),
     )
