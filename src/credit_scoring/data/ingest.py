@@ -64,6 +64,29 @@ def prepare_table(name: str, frame: pa.Table, ds: DatasetConfig, file: str, exam
     return typed
 
 
+def undeclared_model_columns(ds: DatasetConfig, headers: dict[str, list[str]]) -> str | None:
+    """The problem when the training table has undeclared columns the production table lacks: the features
+    stage would fit on columns it then cannot find to score (None when there is none)."""
+    train, prod = ds.train_table, ds.production_table
+    if not prod or train not in headers or prod not in headers:
+        return None
+    declared = ds.tables[train].types
+    lacking = [c for c in headers[train] if c not in declared and c not in headers[prod]]
+    if not lacking:
+        return None
+    return (
+        f"{ds.tables[train].file}: undeclared column(s) {', '.join(lacking)} not in "
+        f"{ds.tables[prod].file}: a model fitted on them could not score the production rows "
+        "(remove them, or add them to both files and declare them in dataset.tables)"
+    )
+
+
+def report_json(r: TableReport) -> dict[str, Any]:
+    """The report of one table as written to report.json: the same inputs give the same bytes, so the
+    run's time is left out (it is logged)."""
+    return {k: v for k, v in r.__dict__.items() if k != "seconds"}
+
+
 def describe(name: str, r: TableReport) -> str:
     parts = [f"{name}: {r.rows:,} rows x {r.columns} columns ({r.seconds:.1f} s)"]
     if r.extra_columns:

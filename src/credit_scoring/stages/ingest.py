@@ -14,7 +14,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from credit_scoring.config import Config
-from credit_scoring.data.ingest import TableReport, describe, parent_keys_needed, prepare_table, table_order
+from credit_scoring.data.ingest import (
+    TableReport,
+    describe,
+    parent_keys_needed,
+    prepare_table,
+    report_json,
+    table_order,
+    undeclared_model_columns,
+)
 from credit_scoring.data.tables import check_header, count_orphans, read_header, read_raw_csv
 from credit_scoring.errors import InputDataError
 from credit_scoring.io.catalog import Catalog
@@ -31,12 +39,16 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
     order = table_order(ds)
 
     problems = []
+    headers: dict[str, list[str]] = {}
     for name in order:  # cheap checks of every file before the long parsing
         path = raw_dir / ds.tables[name].file
         try:
-            check_header(read_header(path), ds.tables[name], path.name)
+            headers[name] = read_header(path)
+            check_header(headers[name], ds.tables[name], path.name)
         except InputDataError as exc:
             problems.append(str(exc))
+    if problem := undeclared_model_columns(ds, headers):
+        problems.append(problem)
     if problems:
         raise InputDataError("\n".join(problems))
 
@@ -73,7 +85,7 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
         summary = {
             "dataset": ds.name,
             "raw_dir": str(raw_dir),
-            "tables": {n: r.__dict__ for n, r in reports.items()},
+            "tables": {n: report_json(r) for n, r in reports.items()},
         }
         catalog.ingest_report.write(summary, staging)
     return summary
