@@ -59,6 +59,10 @@ run: setup data ## Setup + data + the pipeline (dvc repro); DATASET=name [RAW=fo
 	@if [ -n "$(DATASET)" ]; then \
 		$(RUN) python pipelines/params.py dataset=$(DATASET) $(if $(RAW),paths.raw=$(abspath $(RAW))); \
 	fi
+	@if [ -f dvc.yaml ] && [ -f data.dvc ] && ! $(RUN) dvc status -q data.dvc; then \
+		echo "run: the raw data changed since data.dvc: checking it before DVC records it"; \
+		$(RUN) python pipelines/ingest.py --check; \
+	fi
 	@if [ -f dvc.yaml ]; then \
 		$(RUN) dvc repro; \
 	else \
