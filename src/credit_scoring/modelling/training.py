@@ -66,6 +66,7 @@ class Fitted:
     threshold: float
     probability: dict[str, np.ndarray]
     metrics: dict[str, Any]
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)  # tuning wall times (MLflow, logs)
 
 
 def split_data(frame: pd.DataFrame, features: list[str], id_col: str, target: str, imputer: Any) -> SplitData:
@@ -110,12 +111,14 @@ def fit_model(cfg: Config, inputs: ModelInputs, on_trial: Callable[[Trial], None
         "trials": len(result.trials),
         "best_trial": result.best.number,
         "best_valid_loss": result.best.loss,
+        "rounds": result.best.rounds or 0,
+    }
+    timings = {  # logged to MLflow, never written to metrics.json: the same inputs give the same bytes
         "seconds": round(time.perf_counter() - start, 1),
         "build_seconds": round(build_seconds, 2),  # binning of the training data, once per run
         "seconds_per_trial": round(float(np.mean([t.seconds for t in result.trials])), 2),
-        "rounds": result.best.rounds or 0,
     }
-    return Fitted(result, calibrator, choice.threshold, prob, metrics)
+    return Fitted(result, calibrator, choice.threshold, prob, metrics, timings)
 
 
 def plot_data(cfg: Config, inputs: ModelInputs, fitted: Fitted) -> dict[str, dict[str, pd.DataFrame]]:
