@@ -20,6 +20,8 @@ PYTEST_ARGS ?=
 BENCH ?= *
 BENCH_ARGS ?=
 APP_ARGS ?=
+# the chromium the app's browser test drives (make browser installs it when missing)
+CHROMIUM ?= $(shell command -v chromium 2>/dev/null || echo /usr/bin/chromium)
 MONITOR_ARGS ?=
 DATASET ?=     # conf/dataset/<DATASET>.yaml (e.g. written by `credit-scoring dataset init`); empty: params.yaml as it is
 RAW ?=         # folder of that dataset's CSVs (paths.raw); empty: the configured one
@@ -28,7 +30,7 @@ REPORTS_PORT ?= 8000
 BATCHES := artifacts/batches/production
 BATCH_LABELS := artifacts/batches/oracle
 
-.PHONY: help setup data params run test lint format ui app reports monitor series bench clean
+.PHONY: help setup browser data params run test lint format ui app reports monitor series bench clean
 
 help: ## List the targets (default goal)
 	@echo "Usage: make TARGET"
@@ -78,7 +80,18 @@ run: setup data ## Setup + data + the pipeline (dvc repro); DATASET=name [RAW=fo
 	@echo "  make app         opens the relationship managers' app"
 	@echo "  make reports     serves the auditors' reports (drift, model card, EDA) on http://$(REPORTS_HOST):$(REPORTS_PORT)"
 
-test: setup ## Run the whole test suite (unit + integration + slow) with pytest
+browser: ## Install Debian's chromium for the app's browser test when it is missing (root + apt-get; else the test skips)
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "browser: chromium is missing: installing it (browser test of the app)"; \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium </dev/null; } \
+				|| echo "browser: chromium could not be installed: the app's browser test will be skipped"; \
+		else \
+			echo "browser: chromium is missing (not root or no apt-get): the app's browser test will be skipped"; \
+		fi; \
+	fi
+
+test: setup browser ## Run the whole test suite (unit + integration + slow) with pytest; installs chromium when missing
 	@rc=0; $(RUN) pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
 		echo "test: FAILED: pytest collected no tests (exit code 5), which counts as a failure" >&2; \
