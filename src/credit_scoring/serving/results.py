@@ -75,3 +75,8 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, CreditScoringError):
         return str(exc)
     return f"unexpected error ({type(exc).__name__}): {str(exc)[:300]}"
+
+
+def rejection_line(exc: BaseException) -> str:
+    """The one server-log line of a rejected input: its first line, no traceback."""
+    return "rejected input: " + (str(exc).splitlines() or [type(exc).__name__])[0]
