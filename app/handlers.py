@@ -56,7 +56,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
 def score_outputs(result: ScoreResult) -> tuple[Any, ...]:
     """decision, gauge, reasons chart, reasons text of a score."""
     return (
-        decision_markdown(result),
+        decision_markdown(result) + "".join(f"\n\n⚠ {n}" for n in result.notices),  # beside the score
         charts.gauge(result),
         charts.reasons_chart(result.reasons),
         reasons_markdown(result),

@@ -198,6 +198,18 @@ CASES = {
         lambda p: p.write_bytes(b"\n" + p.read_bytes()),
         "POS_CASH_balance.csv: the first line is empty, expected the header with column names",
     ),
+    "negative income": (
+        "application_train.csv",
+        lambda p: edit_csv(p, set_cells("AMT_INCOME_TOTAL", [2], "-5000")),
+        "application_train.csv: column AMT_INCOME_TOTAL has 1 value outside its plausible range [0, 1e+09] "
+        "(line 4: -5000)",
+    ),
+    "1e308 credit in the production table": (
+        "application_test.csv",
+        lambda p: edit_csv(p, set_cells("AMT_CREDIT", [0, 3], "1e308")),
+        "application_test.csv: column AMT_CREDIT has 2 values outside its plausible range [0, 1e+09] "
+        "(lines 2, 5: 1e+308, 1e+308)",
+    ),
     "missing file": (
         "credit_card_balance.csv",
         lambda p: p.unlink(),

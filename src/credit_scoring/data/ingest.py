@@ -11,8 +11,9 @@ import numpy as np
 import pyarrow as pa
 
 from credit_scoring.config import DatasetConfig
+from credit_scoring.data.plausibility import range_problems
 from credit_scoring.data.tables import validate_arrow
-from credit_scoring.errors import ConfigError
+from credit_scoring.errors import ConfigError, InputDataError
 
 
 @dataclass
@@ -57,6 +58,8 @@ def prepare_table(name: str, frame: pa.Table, ds: DatasetConfig, file: str, exam
     """Validate and type one parsed table; application tables are sorted by the id."""
     target = ds.target if name == ds.train_table else None
     typed = validate_arrow(frame, ds.tables[name], file=file, examples=examples, target=target)
+    if problems := range_problems(typed, ds.plausibility, file=file, examples=examples):
+        raise InputDataError("\n".join(problems))
     if ds.id in typed.column_names and name in (ds.train_table, ds.production_table):
         ids = typed.column(ds.id).to_numpy()
         if len(ids) > 1 and not bool(np.all(ids[1:] >= ids[:-1])):

@@ -217,16 +217,28 @@ def _explain_non_numeric(path: Path, table: TableConfig, examples: int) -> str:
     """Re-read the numeric columns as text and name every column holding values that are not numbers."""
     arrow, _ = _read(path, _arrow_types(table, as_text=True), threads=True)
     numeric = [c for c, k in table.types.items() if k in (ColumnType.int, ColumnType.float)]
+    frame = arrow.select(numeric).to_pandas()
+    problems = non_numeric_problems(frame, table, path.name, examples)
+    return "\n".join(problems) or f"{path.name}: a numeric column holds a value that is not a number"
+
+
+def non_numeric_problems(frame: pd.DataFrame, table: TableConfig, file: str, examples: int) -> list[str]:
+    """One line per declared int / float column of `frame` holding text that is not a number (lines and values
+    named); columns the frame lacks or holds as numbers already pass."""
     problems = []
-    for col in numeric:
-        text = arrow.column(col).to_pandas()
-        bad = (text.notna() & pd.to_numeric(text, errors="coerce").isna()).to_numpy()
+    for col, kind in table.types.items():
+        if kind not in (ColumnType.int, ColumnType.float) or col not in frame.columns:
+            continue
+        values = frame[col]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        bad = (values.notna() & pd.to_numeric(values, errors="coerce").isna()).to_numpy()
         if bad.any():
             problems.append(
-                f"{path.name}: column {col} has {_plural(int(bad.sum()), 'non-numeric value')} "
-                f"{describe_rows(bad, text, examples)}"
+                f"{file}: column {col} has {_plural(int(bad.sum()), 'non-numeric value')} "
+                f"{describe_rows(bad, values, examples)}"
             )
-    return "\n".join(problems) or f"{path.name}: a numeric column holds a value that is not a number"
+    return problems
 
 
 # ---- validation ---------------------------------------------------------------------------------------------

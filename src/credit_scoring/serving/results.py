@@ -29,6 +29,7 @@ class ScoreResult:
     model_version: str
     outcome: str | None = None  # known clients: repaid / defaulted
     features: np.ndarray | None = field(default=None, repr=False)  # the feature row (context charts)
+    notices: list[str] = field(default_factory=list)  # implausible values, unseen levels (data.plausibility)
 
     @property
     def decision(self) -> str:

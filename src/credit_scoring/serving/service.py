@@ -205,7 +205,9 @@ class ScoringService:
         row, client_id, position = requests.row_from_fields(v, fields)
         source = WHAT_IF if position is not None else NEW
         outcome = None if position is None else v.store.outcome_at(position)
-        return v.result(v.features_of_rows(row), client_id, source, outcome)
+        result = v.result(v.features_of_rows(row), client_id, source, outcome)
+        result.notices = v.notices(row.iloc[0].to_dict())
+        return result
 
     def what_if_fields(self) -> list[FieldInfo]:
         return self.champion.form
