@@ -40,7 +40,6 @@ import numpy as np
 import pandas as pd
 
 from credit_scoring.config import Config
-from credit_scoring.data.tables import non_numeric_problems
 from credit_scoring.errors import InputDataError
 from credit_scoring.features.rows import applicant_rows, side_features_frame
 from credit_scoring.io.atomic import atomic_dir, write_json
@@ -143,9 +142,6 @@ def file_population(cfg: Config, champion: Champion, path: Path) -> Population:
     ds, pre = cfg.dataset, champion.pipeline.preprocessor
     app = read_rows(path)
     notes = application_notes(app, pre, ds.id, path)
-    table = ds.tables[ds.production_table or ds.train_table]
-    if problems := non_numeric_problems(app, table, str(path), ds.error_examples):  # before any scoring
-        raise InputDataError("\n".join(problems))
     rows = app.reset_index(drop=True)
     if needs_side_features(app, pre):
         ids = app[ds.id].to_numpy()
