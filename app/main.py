@@ -66,7 +66,9 @@ def launch(service: ScoringService, credentials: tuple[str, str] | None, block: 
     demo.launch(
         server_name=cfg.host,
         server_port=cfg.port,
-        auth=None if credentials is None else LoginGuard(credentials, cfg.auth),
+        auth=None
+        if credentials is None
+        else LoginGuard(credentials, cfg.auth).__call__,  # a coroutine function: Gradio awaits it
         app_kwargs={"middleware": [Middleware(ClientAddressMiddleware)]},
         auth_message="Credit decisions: sign in with your relationship manager account.",
         max_file_size=cfg.max_upload,
