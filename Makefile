@@ -20,6 +20,8 @@ PYTEST_ARGS ?=
 BENCH ?= *
 BENCH_ARGS ?=
 APP_ARGS ?=
+# the chromium the app's browser test drives (make browser installs it when missing)
+CHROMIUM ?= $(shell command -v chromium 2>/dev/null || echo /usr/bin/chromium)
 MONITOR_ARGS ?=
 SERVE_ARGS ?=
 DATASET ?=     # conf/dataset/<DATASET>.yaml (e.g. written by `credit-scoring dataset init`); empty: params.yaml as it is
@@ -29,7 +31,7 @@ REPORTS_PORT ?= 8000
 BATCHES := artifacts/batches/production
 BATCH_LABELS := artifacts/batches/oracle
 
-.PHONY: help setup data params run test lint format ui app reports monitor series bench clean
+.PHONY: help setup browser data params run test lint format ui app reports monitor series bench clean
 .PHONY: server server-stop server-status push pull
 DVC_REMOTE ?=   # folder or URL of the DVC remote (s3://bucket/prefix, ...); empty: .dvc/config's `storage` (../.dvc-remote)
 DVC_TARGETS ?=  # what push/pull move (stages, .dvc files); empty: the raw data and every stage output
@@ -63,6 +65,10 @@ run: setup data ## Setup + data + the pipeline (dvc repro); DATASET=name [RAW=fo
 	@if [ -n "$(DATASET)" ]; then \
 		$(RUN) python pipelines/params.py dataset=$(DATASET) $(if $(RAW),paths.raw=$(abspath $(RAW))); \
 	fi
+	@if [ -f dvc.yaml ] && [ -f data.dvc ] && ! $(RUN) dvc status -q data.dvc; then \
+		echo "run: the raw data changed since data.dvc: checking it before DVC records it"; \
+		$(RUN) python pipelines/ingest.py --check; \
+	fi
 	@if [ -f dvc.yaml ]; then \
 		$(RUN) dvc repro; \
 	else \
@@ -78,7 +84,18 @@ run: setup data ## Setup + data + the pipeline (dvc repro); DATASET=name [RAW=fo
 	@echo "  make app         opens the relationship managers' app"
 	@echo "  make reports     serves the auditors' reports (drift, model card, EDA) on http://$(REPORTS_HOST):$(REPORTS_PORT)"
 
-test: setup ## Run the whole test suite (unit + integration + slow) with pytest
+browser: ## Install Debian's chromium for the app's browser test when it is missing (root + apt-get; else the test skips)
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "browser: chromium is missing: installing it (browser test of the app)"; \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium </dev/null; } \
+				|| echo "browser: chromium could not be installed: the app's browser test will be skipped"; \
+		else \
+			echo "browser: chromium is missing (not root or no apt-get): the app's browser test will be skipped"; \
+		fi; \
+	fi
+
+test: setup browser ## Run the whole test suite (unit + integration + slow) with pytest; installs chromium when missing
 	@rc=0; $(RUN) pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
 		echo "test: FAILED: pytest collected no tests (exit code 5), which counts as a failure" >&2; \

@@ -28,7 +28,7 @@ from app.texts import (
     what_if_markdown,
 )
 from credit_scoring.errors import CreditScoringError
-from credit_scoring.serving.results import ScoreResult, user_message
+from credit_scoring.serving.results import ScoreResult, rejection_line, user_message
 from credit_scoring.serving.service import ScoringService
 
 log = logging.getLogger("credit_scoring.app")
@@ -37,7 +37,9 @@ log = logging.getLogger("credit_scoring.app")
 def _fail(exc: BaseException) -> gr.Error:
     if not isinstance(exc, CreditScoringError):
         log.exception("request failed")
-    return gr.Error(user_message(exc), duration=None)
+        return gr.Error(user_message(exc), duration=None)
+    log.warning(rejection_line(exc))  # a rejected input: one line in the server log, no traceback
+    return gr.Error(user_message(exc), duration=None, print_exception=False)
 
 
 def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,7 +49,9 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except gr.Error:
+        except gr.Error as exc:
+            log.warning(rejection_line(exc))
+            exc.print_exception = False
             raise
         except Exception as exc:
             raise _fail(exc) from None
@@ -86,7 +90,7 @@ class Handlers:
         """decision, gauge, reasons chart, reasons text, what would change it (refused: `request`, a client
         id or fields, searched) of a score; `extra` follows the decision (e.g. fields outside the range)."""
         return (
-            decision_markdown(result, lang) + extra,
+            decision_markdown(result, lang) + extra + "".join(f"\n\n⚠ {n}" for n in result.notices),
             charts.gauge(result, lang),
             charts.reasons_chart(result.reasons, lang),
             reasons_markdown(result, lang),

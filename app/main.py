@@ -31,11 +31,18 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 import typer  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from app.layout import I18N, build_app  # noqa: E402
 from credit_scoring.config import DEFAULT_PARAMS_FILE, PROJECT_ROOT, Config, load_config  # noqa: E402
 from credit_scoring.errors import ConfigError, CreditScoringError  # noqa: E402
-from credit_scoring.serving.access import check_binding, credentials_from_env  # noqa: E402
+from credit_scoring.serving.access import (  # noqa: E402
+    ClientAddressMiddleware,
+    LoginGuard,
+    check_binding,
+    credentials_from_env,
+)
+from credit_scoring.serving.scratch import app_scratch  # noqa: E402
 from credit_scoring.serving.service import ScoringService  # noqa: E402
 
 log = logging.getLogger("credit_scoring.app")
@@ -51,14 +58,18 @@ CSS = """
 
 
 def launch(service: ScoringService, credentials: tuple[str, str] | None, block: bool = True) -> gr.Blocks:
-    """Start the server with the configured host, port and authentication."""
+    """Start the server with the configured host, port and authentication (failed sign-ins throttled per
+    user and address: `serving.access.LoginGuard`)."""
     cfg = service.serving
     demo = build_app(service)
     demo.queue(default_concurrency_limit=2)
     demo.launch(
         server_name=cfg.host,
         server_port=cfg.port,
-        auth=credentials,
+        auth=None
+        if credentials is None
+        else LoginGuard(credentials, cfg.auth).__call__,  # a coroutine function: Gradio awaits it
+        app_kwargs={"middleware": [Middleware(ClientAddressMiddleware)]},
         auth_message="Credit decisions: sign in with your relationship manager account.",
         max_file_size=cfg.max_upload,
         allowed_paths=[],
@@ -94,7 +105,8 @@ def serve(cfg: Config) -> int:
         flush=True,
     )
     try:
-        launch(service, credentials, block=True)
+        with app_scratch():  # uploads and scored CSVs: removed when the app stops
+            launch(service, credentials, block=True)
     except (ConfigError, OSError) as exc:
         print(f"[app] FAILED: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -116,12 +116,11 @@ def child_train(folder: Path, raw: str, model: str, trials: int, threads: int, c
     if not (Path(cfg.paths.resample) / "train.parquet").is_file():
         resample_stage(cfg, **quiet)
     start = time.perf_counter()
-    train_stage(cfg, **quiet)
+    metrics = train_stage(cfg, **quiet)  # metrics.json plus the tuning times
     seconds = time.perf_counter() - start
     from credit_scoring.io.catalog import Catalog
 
-    catalog = Catalog(cfg.paths)
-    metrics, run = catalog.train_metrics.read(), catalog.train_run.read()
+    run = Catalog(cfg.paths).train_run.read()
     return {
         "train_stage_seconds": round(seconds, 1),
         "tuning": metrics["tuning"],

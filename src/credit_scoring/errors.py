@@ -13,3 +13,7 @@ class ConfigError(CreditScoringError):
 
 class InputDataError(CreditScoringError):
     """An input file fails validation; the message names the file, the column and how many rows."""
+
+
+class BusyError(CreditScoringError):
+    """Another process is writing the same output right now (two runs of one stage at once)."""

@@ -195,7 +195,7 @@ def _bad_files(folder: Path, good: pd.DataFrame) -> dict[str, tuple[Path, str]]:
     files["ragged"] = (ragged, "wrong number of fields")
     other = folder / "semicolons.csv"
     other.write_text("SK_ID_CURR;AMT_CREDIT\n1;2\n")
-    files["semicolons"] = (other, "required columns are missing")
+    files["semicolons"] = (other, "semicolons.csv: not comma-separated")
     return files
 
 

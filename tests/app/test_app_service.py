@@ -114,3 +114,46 @@ def test_a_version_that_cannot_be_loaded_keeps_the_current_one(service, champion
     finally:
         service._load_model = real_loader
         registry.set_registered_model_alias("credit_scoring-home_credit", "champion", current.version)
+
+
+# ---- app inputs corpus: plausibility notices beside the score, a non-UTF-8 upload ------------------------------
+def test_implausible_numbers_are_scored_with_a_notice(service) -> None:
+    result = service.score_fields({"AMT_INCOME_TOTAL": -5000, "AMT_CREDIT": 1e308})
+    assert np.isfinite(result.probability)
+    assert result.notices == [
+        "AMT_INCOME_TOTAL = -5000 is outside its plausible range [0, 1e+09]",
+        "AMT_CREDIT = 1e+308 is outside its plausible range [0, 1e+09]",
+    ]
+
+
+def test_an_unknown_category_level_is_scored_with_a_notice(service) -> None:
+    result = service.score_fields({"NAME_INCOME_TYPE": "Astronaut"})
+    assert result.notices == [
+        "NAME_INCOME_TYPE = 'Astronaut' is a level the model never saw (scored as an unknown level)"
+    ]
+    assert service.score_fields({"NAME_INCOME_TYPE": "Working"}).notices == []
+
+
+def test_batch_notices_and_a_non_utf8_upload(service, champion, tmp_path) -> None:
+    import pandas as pd
+
+    from credit_scoring.errors import InputDataError
+
+    rows = pd.read_csv(champion.raw / "application_test.csv", dtype=str, keep_default_na=False).head(3)
+    rows.loc[1, "AMT_INCOME_TOTAL"] = "-1"
+    good = tmp_path / "upload.csv"
+    rows.to_csv(good, index=False)
+    scored = service.score_csv(good, name="clients.csv").frame
+    assert list(scored["notices"] == "") == [True, False, True]
+    assert scored["notices"][1] == "AMT_INCOME_TOTAL = -1 is outside its plausible range [0, 1e+09]"
+
+    bad = tmp_path / "tmp123.csv"
+    data = good.read_bytes().split(b"\n")
+    data[2] = data[2].replace(b"Cash loans", b"Cash l\xf6ans", 1)
+    bad.write_bytes(b"\n".join(data))
+    with pytest.raises(InputDataError) as err:
+        service.score_csv(bad, name="clients.csv")
+    assert str(err.value) == (
+        "clients.csv: line 3 (column NAME_CONTRACT_TYPE) holds bytes that are not valid UTF-8 (b'\\xf6'): "
+        "save the file as UTF-8"
+    )

@@ -252,6 +252,14 @@ def test_cli_bad_arguments_name_the_option(workspace: Workspace, tmp_path: Path)
     )
     assert no_store.exit_code == 1 and "alias" in no_store.output  # no champion: a clear error, no traceback
     assert not (workspace.reports / "monitoring" / "not_rows").exists()
+    wrong_type = tmp_path / "wrong_type.csv"
+    rows = _held_out_rows(workspace).head(20).astype({"AMT_CREDIT": object})
+    rows.loc[rows.index[3], "AMT_CREDIT"] = "lots"
+    rows.to_csv(wrong_type, index=False)
+    typed = runner.invoke(app, [*base, "--current", str(wrong_type)])
+    assert typed.exit_code == 1
+    assert f"{wrong_type}: column AMT_CREDIT has 1 non-numeric value (line 5: 'lots')" in typed.output
+    assert "Traceback" not in typed.output
 
 
 def test_absent_columns_are_named_in_the_report(workspace: Workspace, tmp_path: Path) -> None:

@@ -18,8 +18,8 @@ from credit_scoring.cli.dataset import app as dataset_app
 from credit_scoring.cli.generate import batches, generate
 from credit_scoring.cli.monitor import monitor, reports
 from credit_scoring.cli.promote import promote
-from credit_scoring.cli.tracking import app as tracking_app
 from credit_scoring.cli.serve import serve
+from credit_scoring.cli.tracking import app as tracking_app
 
 app = typer.Typer(
     name="credit-scoring",

@@ -162,6 +162,16 @@ class Aggregation:
 
 
 @dataclass
+class PlausibleRange:
+    """The values a number column may plausibly take (None: unbounded on that side); checked at ingest
+    (a value outside refuses the table) and when the app scores an application (a warning beside the score)."""
+
+    column: str = MISSING
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass
 class DatasetConfig:
     """A dataset: its tables, the id and target, the side-table aggregations and the domain features."""
 
@@ -174,6 +184,7 @@ class DatasetConfig:
     aggregations: list[Aggregation] = field(default_factory=list)
     sentinels: list[Sentinel] = field(default_factory=list)
     domain_features: list[Derived] = field(default_factory=list)
+    plausibility: list[PlausibleRange] = field(default_factory=list)  # ranges of number columns
     error_examples: int = MISSING  # how many row numbers an error message lists
     # the embedded generated demo: its register stage promotes by itself (registry.auto_promote)
     demo: bool = False

@@ -72,6 +72,10 @@ class AuthConfig:
 
     user_env: str = MISSING
     password_env: str = MISSING
+    max_failures: int = MISSING  # failed sign-ins in a row of one user from one address before a lock
+    max_failures_per_address: int = MISSING  # failed sign-ins from one address (any user) before a lock
+    lock_seconds: float = MISSING  # how long a locked user / address is refused (even the right password)
+    failure_delay_seconds: float = MISSING  # every failed sign-in is answered this much later
 
 
 @dataclass

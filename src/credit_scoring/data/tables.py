@@ -67,17 +67,56 @@ def _plural(n: int, word: str) -> str:
 
 
 # ---- reading ------------------------------------------------------------------------------------------------
+COMPRESSED = {  # magic bytes of compressed files: a CSV is read as plain text
+    b"\x1f\x8b": "gzip",
+    b"PK\x03\x04": "zip",
+    b"BZh": "bzip2",
+    b"\xfd7zXZ": "xz",
+    b"\x28\xb5\x2f\xfd": "zstd",
+}
+OTHER_SEPARATORS = (";", "\t", "|")
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def read_header(path: Path) -> list[str]:
-    """Column names of a CSV file; errors for a missing or empty file."""
+    """Column names of a CSV file (a UTF-8 byte-order mark is skipped); errors for a missing, empty,
+    compressed or not comma-separated file."""
     if not path.is_file():
         raise InputDataError(f"{path.name}: file not found in {path.parent}")
     if path.stat().st_size == 0:
         raise InputDataError(f"{path.name}: file is empty (0 bytes, not even a header line)")
-    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+    with path.open("rb") as fh:
+        start = fh.read(8)
+    for magic, kind in COMPRESSED.items():
+        if start.startswith(magic):
+            raise InputDataError(
+                f"{path.name}: the file is {kind}-compressed, not a plain CSV: decompress it first"
+            )
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
         header = next(csv.reader(fh), [])
     if not header or all(not h.strip() for h in header):
         raise InputDataError(f"{path.name}: the first line is empty, expected the header with column names")
+    if len(header) == 1:
+        for sep in OTHER_SEPARATORS:
+            if sep in header[0]:
+                raise InputDataError(
+                    f"{path.name}: not comma-separated (the header line is split by {sep!r}, not ','): "
+                    "save the file as a comma-separated CSV"
+                )
     return header
+
+
+def invalid_utf8_line(path: Path) -> tuple[int, int, bytes] | None:
+    """(line number, column position counted from 1, the bad bytes) of the first byte sequence that is not
+    UTF-8, or None; lines are physical lines (a quoted field holding a newline counts as two)."""
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                field = line[: exc.start].count(b",") + 1
+                return number, field, line[exc.start : exc.end]
+    return None
 
 
 def check_header(header: list[str], table: TableConfig, file: str) -> list[str]:
@@ -108,7 +147,9 @@ def _arrow_types(table: TableConfig, as_text: bool = False) -> dict[str, pa.Data
     return types
 
 
-def _read(path: Path, types: dict[str, pa.DataType], threads: bool) -> tuple[pa.Table, list]:
+def _read(
+    path: Path, types: dict[str, pa.DataType], threads: bool, newlines_in_values: bool = False
+) -> tuple[pa.Table, list]:
     bad_rows: list = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -118,26 +159,48 @@ def _read(path: Path, types: dict[str, pa.DataType], threads: bool) -> tuple[pa.
     table = pacsv.read_csv(
         path,
         read_options=pacsv.ReadOptions(use_threads=threads),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+        parse_options=pacsv.ParseOptions(
+            invalid_row_handler=on_invalid, newlines_in_values=newlines_in_values
+        ),
         convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
     )
     return table, bad_rows
 
 
+def _not_utf8(path: Path, header: list[str]) -> str:
+    found = invalid_utf8_line(path)
+    if found is None:
+        return f"{path.name}: holds text that is not valid UTF-8: save the file as UTF-8"
+    line, field, raw = found
+    column = f" (column {header[field - 1]})" if field <= len(header) else ""
+    return (
+        f"{path.name}: line {line}{column} holds bytes that are not valid UTF-8 ({raw!r}): "
+        "save the file as UTF-8"
+    )
+
+
 def read_raw_csv(path: Path, table: TableConfig, examples: int) -> RawTable:
-    """Parse `path` with the declared types (fast path); on a problem, explain it precisely and raise."""
+    """Parse `path` with the declared types (fast path); on a problem, explain it precisely and raise.
+
+    The fast path splits the file in blocks at newlines; a quoted field holding a newline at a block's end
+    then looks like a short row, so rows with the wrong number of fields are read again serially with
+    newlines inside quoted values allowed, which is exact (and gives the line numbers).
+    """
     file = path.name
     header = read_header(path)
     extra = check_header(header, table, file)
     types = _arrow_types(table)
     try:
         arrow, bad_rows = _read(path, types, threads=True)
+        if bad_rows:
+            arrow, bad_rows = _read(path, types, threads=False, newlines_in_values=True)
     except pa.ArrowInvalid as exc:
+        if "invalid UTF8" in str(exc):
+            raise InputDataError(_not_utf8(path, header)) from None
         if "conversion error" in str(exc):
             raise InputDataError(_explain_non_numeric(path, table, examples)) from None
         raise InputDataError(f"{file}: cannot be parsed as CSV ({exc}); the file may be truncated") from None
     if bad_rows:
-        _, bad_rows = _read(path, types, threads=False)  # single-threaded: line numbers are known
         first = bad_rows[0]
         lines = ", ".join(str(r.number) for r in bad_rows[:examples] if r.number is not None)
         raise InputDataError(
@@ -154,16 +217,28 @@ def _explain_non_numeric(path: Path, table: TableConfig, examples: int) -> str:
     """Re-read the numeric columns as text and name every column holding values that are not numbers."""
     arrow, _ = _read(path, _arrow_types(table, as_text=True), threads=True)
     numeric = [c for c, k in table.types.items() if k in (ColumnType.int, ColumnType.float)]
+    frame = arrow.select(numeric).to_pandas()
+    problems = non_numeric_problems(frame, table, path.name, examples)
+    return "\n".join(problems) or f"{path.name}: a numeric column holds a value that is not a number"
+
+
+def non_numeric_problems(frame: pd.DataFrame, table: TableConfig, file: str, examples: int) -> list[str]:
+    """One line per declared int / float column of `frame` holding text that is not a number (lines and values
+    named); columns the frame lacks or holds as numbers already pass."""
     problems = []
-    for col in numeric:
-        text = arrow.column(col).to_pandas()
-        bad = (text.notna() & pd.to_numeric(text, errors="coerce").isna()).to_numpy()
+    for col, kind in table.types.items():
+        if kind not in (ColumnType.int, ColumnType.float) or col not in frame.columns:
+            continue
+        values = frame[col]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        bad = (values.notna() & pd.to_numeric(values, errors="coerce").isna()).to_numpy()
         if bad.any():
             problems.append(
-                f"{path.name}: column {col} has {_plural(int(bad.sum()), 'non-numeric value')} "
-                f"{describe_rows(bad, text, examples)}"
+                f"{file}: column {col} has {_plural(int(bad.sum()), 'non-numeric value')} "
+                f"{describe_rows(bad, values, examples)}"
             )
-    return "\n".join(problems) or f"{path.name}: a numeric column holds a value that is not a number"
+    return problems
 
 
 # ---- validation ---------------------------------------------------------------------------------------------
@@ -316,6 +391,11 @@ def _target_problems(t: pa.Table, target: str, file: str, examples: int) -> list
         problems.append(
             f"{file}: column {target} (the target) has {_plural(n, 'missing value')} "
             f"{_rows(pc.is_null(col), None, examples)}"
+        )
+    if not problems and len(classes := pc.unique(col).to_pylist()) < len(TARGET_VALUES):
+        problems.append(
+            f"{file}: column {target} (the target) has only one class ({classes[0] if classes else 'none'} "
+            f"on all {_plural(t.num_rows, 'row')}): a model needs both 0 and 1"
         )
     return problems
 

@@ -1,7 +1,14 @@
-"""Atomic outputs: a file or a whole folder appears complete under its final name, or not at all."""
+"""Atomic outputs: a file or a whole folder appears complete under its final name, or not at all.
+
+A folder is written by one process at a time: `atomic_dir` holds an exclusive lock (`.<name>.lock` beside
+it, released by the kernel even when the process is killed) while it writes, so a second run at once fails
+at once with `BusyError`, and the staging leftovers of a killed run are removed by the next one.
+"""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import shutil
@@ -14,6 +21,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from credit_scoring.errors import BusyError
 
 
 def _temp_sibling(path: Path, tag: str) -> Path:
@@ -35,24 +44,60 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 
 @contextmanager
+def folder_lock(path: Path) -> Iterator[None]:
+    """Hold the exclusive lock of folder `path` (`.<name>.lock` beside it), or raise `BusyError` naming the
+    process holding it."""
+    lock = path.parent / f".{path.name}.lock"
+    with lock.open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise BusyError(
+                f"{path}: being written by another run right now ({holder}); wait for it to end"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.truncate(0)
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def leftovers(path: Path) -> list[Path]:
+    """Staging and old copies of folder `path` left beside it by a run that was killed."""
+    return sorted(p for tag in ("staging", "old") for p in path.parent.glob(f".{path.name}.{tag}-*"))
+
+
+@contextmanager
 def atomic_dir(path: Path) -> Iterator[Path]:
     """Yield an empty staging folder beside `path`; on success it replaces `path` whole, on failure it is deleted.
 
-    A previous `path` is kept until the new one is complete, then removed.
+    A previous `path` is kept until the new one is complete, then removed. Under the folder's lock: the
+    leftovers of a killed run are removed first.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = _temp_sibling(path, "staging")
-    staging.mkdir()
-    old = _temp_sibling(path, "old")
-    try:
-        yield staging
-        if path.exists():
-            os.replace(path, old)
-        os.replace(staging, path)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
+    with folder_lock(path):
+        for stale in leftovers(path):
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = _temp_sibling(path, "staging")
+        staging.mkdir()
+        old = _temp_sibling(path, "old")
+        try:
+            yield staging
+            if path.exists():
+                os.replace(path, old)
+            os.replace(staging, path)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:

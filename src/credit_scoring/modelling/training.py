@@ -93,6 +93,7 @@ class Fitted:
     probability: dict[str, np.ndarray]
     metrics: dict[str, Any]
     valid: SplitData  # the rows calibrated on: the validation split, or the pool with cross-validation
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)  # tuning wall times (MLflow, logs)
 
 
 def split_data(frame: pd.DataFrame, features: list[str], id_col: str, target: str, imputer: Any) -> SplitData:
@@ -191,13 +192,15 @@ def fit_model(cfg: Config, inputs: ModelInputs, on_trial: Callable[[Trial], None
         "trials": len(result.trials),
         "best_trial": result.best.number,
         "best_valid_loss": result.best.loss,
+        "rounds": result.model.rounds or 0,  # the kept model's (the refit's with cross-validation)
+        "cv_folds": cfg.tuning.cv_folds if cfg.tuning.cv_folds > 1 else 0,
+    }
+    timings = {  # logged to MLflow, never written to metrics.json: the same inputs give the same bytes
         "seconds": round(time.perf_counter() - start, 1),
         "build_seconds": round(build_seconds, 2),  # binning of the training data, once per run (split)
-        "cv_folds": cfg.tuning.cv_folds if cfg.tuning.cv_folds > 1 else 0,
         "seconds_per_trial": round(float(np.mean([t.seconds for t in result.trials])), 2),
-        "rounds": result.model.rounds or 0,
     }
-    return Fitted(result, calibrator, choice.threshold, prob, metrics, va)
+    return Fitted(result, calibrator, choice.threshold, prob, metrics, va, timings)
 
 
 def plot_data(cfg: Config, inputs: ModelInputs, fitted: Fitted) -> dict[str, dict[str, pd.DataFrame]]:

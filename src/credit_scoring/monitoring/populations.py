@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from credit_scoring.config import DatasetConfig
+from credit_scoring.data.tables import non_numeric_problems
 from credit_scoring.errors import InputDataError
 
 
@@ -123,9 +124,14 @@ def rows_population(
 
 def application_notes(app: pd.DataFrame, preprocessor: Any, id_col: str, source: Path | str) -> list[str]:
     """What a file of application rows lacks (absent columns are taken as missing), or an error when it has
-    no id or none of the application columns (then they are not applicant rows)."""
+    no id, text in a declared number column, or none of the application columns (then they are not
+    applicant rows)."""
     if id_col not in app.columns:
         raise InputDataError(f"{source}: no {id_col} column")
+    ds = preprocessor.dataset
+    table = ds.tables[ds.production_table or ds.train_table]
+    if bad := non_numeric_problems(app, table, str(source), ds.error_examples):  # before any scoring
+        raise InputDataError("\n".join(bad))
     expected = [c for c in preprocessor.application_columns_ if c != id_col]
     absent = [c for c in expected if c not in app.columns]
     if len(absent) == len(expected):

@@ -42,7 +42,10 @@ def upload_table(v: ChampionVersion) -> TableConfig:
 
 def read_applications(v: ChampionVersion, path: Path, file: str) -> pd.DataFrame:
     """The file's rows typed like an ingested table; a message naming the file (as uploaded) otherwise."""
-    header = read_header(path)
+    try:
+        header = read_header(path)
+    except InputDataError as exc:
+        raise InputDataError(str(exc).replace(path.name, file)) from None
     table = upload_table(v)
     missing = [c for c in table.types if c not in header]
     if missing:
@@ -92,6 +95,7 @@ def score_csv(v: ChampionVersion, path: Path | str, name: str | None = None) -> 
     )
     for j in range(k):
         out[f"reason_{j + 1}"] = [r[j] if j < len(r) else "" for r in reasons]
+    out["notices"] = ["; ".join(v.notices(r)) for r in app.to_dict("records")]
     out["model_version"] = v.card.version
     side_note = "its own side-table features" if own_side else "the stored side-table history of known ids"
     summary = (

@@ -20,6 +20,7 @@ import pandas as pd
 
 from credit_scoring.config import ColumnType, DatasetConfig
 from credit_scoring.config.serving import ServingConfig
+from credit_scoring.data.plausibility import row_notices
 from credit_scoring.modelling.costs import decisions
 from credit_scoring.modelling.models import MATRIX_DTYPE
 from credit_scoring.scoring.pipeline import ScoringPipeline, application_table
@@ -182,6 +183,12 @@ class ChampionVersion:
         self.prepare_seconds = time.perf_counter() - start
 
     # -- rows -> model
+    def notices(self, row: dict[str, Any]) -> list[str]:
+        """Plausibility notices of one raw application (`data.plausibility.row_notices`): numbers outside
+        `dataset.plausibility`, category levels the champion's encoder never saw."""
+        levels = getattr(self.pipeline.preprocessor.encoder_, "levels_", {})
+        return row_notices(row, getattr(self.ds, "plausibility", []), levels)  # [] for older champions
+
     def features_of_rows(self, rows: pd.DataFrame) -> np.ndarray:
         """float32 feature rows (training column order, before imputation) of raw applicant rows, built by
         the pyfunc's own preprocessing (as `predict` does)."""

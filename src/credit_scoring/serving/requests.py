@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 MAX_LISTED = 10  # column names listed in one error message
 FLAG_TEXT = {"0": 0, "1": 1, "n": 0, "y": 1, "no": 0, "yes": 1, "false": 0, "true": 1, "0.0": 0, "1.0": 1}
 YES, NO = "yes", "no"  # a flag in the what-if form
+MAX_EXACT_FLOAT = 2**53  # larger whole floats are not exact: a long id given as a number would be rounded
 DEFAULT_WHAT_IF_FIELDS = 10  # fields of the form when the configured ones are not in the dataset
 
 
@@ -33,16 +34,22 @@ def parse_client_id(value: Any) -> int:
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, float) and value.is_integer():
+        if abs(value) > MAX_EXACT_FLOAT:
+            raise InputDataError(f"client id {value!r} is too long to be exact as a number: enter it as text")
         return int(value)
     text = str(value if value is not None else "").strip()
     if not text:
         raise InputDataError("enter a client id (a whole number)")
+    if text.lstrip("+-").isdigit():  # digits as they are: a float would round a long id
+        return int(text)
     try:
         number = float(text)
     except ValueError:
         raise InputDataError(f"client id {text!r} is not a number (a client id is a whole number)") from None
     if not math.isfinite(number) or not number.is_integer():
         raise InputDataError(f"client id {text!r} is not a whole number")
+    if abs(number) > MAX_EXACT_FLOAT:
+        raise InputDataError(f"client id {text!r} is too long to be exact as a number: write its digits")
     return int(number)
 
 

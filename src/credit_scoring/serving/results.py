@@ -33,6 +33,7 @@ class ScoreResult:
     outcome: str | None = None  # known clients: repaid / defaulted
     features: np.ndarray | None = field(default=None, repr=False)  # the feature row (context charts)
     points: pd.DataFrame | None = field(default=None, repr=False)  # scorecard champion: POINTS_SHOWN rows
+    notices: list[str] = field(default_factory=list)  # implausible values, unseen levels (data.plausibility)
 
     @property
     def decision(self) -> str:
@@ -80,3 +81,8 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, CreditScoringError):
         return str(exc)
     return f"unexpected error ({type(exc).__name__}): {str(exc)[:300]}"
+
+
+def rejection_line(exc: BaseException) -> str:
+    """The one server-log line of a rejected input: its first line, no traceback."""
+    return "rejected input: " + (str(exc).splitlines() or [type(exc).__name__])[0]

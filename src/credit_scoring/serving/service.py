@@ -221,7 +221,9 @@ class ScoringService:
         row, client_id, position = requests.row_from_fields(v, fields)
         source = WHAT_IF if position is not None else NEW
         outcome = None if position is None else v.store.outcome_at(position)
-        return v.result(v.features_of_rows(row), client_id, source, outcome, lang=lang)
+        result = v.result(v.features_of_rows(row), client_id, source, outcome, lang=lang)
+        result.notices = v.notices(row.iloc[0].to_dict())
+        return result
 
     def what_would_change(self, request: Any) -> Counterfactual | None:
         """The smallest change of the editable fields that would grant a client (a client id, or fields as

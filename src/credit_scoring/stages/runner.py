@@ -2,11 +2,14 @@
 
 ``python pipelines/<stage>.py [--params FILE] [KEY=VALUE ...]``: the dotlist overrides (e.g.
 ``paths.raw=/tmp/hc/raw``) are applied on top of params.yaml, for runs outside DVC (tests, benchmarks).
-A project error prints one message on stderr and exits 1, without a traceback; a bad argument exits 2.
+A project error, or a system one (a full disk, a folder it cannot write), prints one message on stderr and exits
+1, without a traceback; a bad argument exits 2.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -54,6 +57,7 @@ def execute(
         print(f"[{name}] {message}", flush=True)
 
     start = time.perf_counter()
+    cfg = None
     try:
         cfg = load_config(params, overrides)
         stage(cfg, log=log)
@@ -65,8 +69,28 @@ def execute(
         if failure_note:
             print(f"[{name}] {failure_note}", file=sys.stderr)
         return EXIT_ERROR
+    except OSError as exc:  # a full disk, a folder without write permission: the system's words, one line
+        print(
+            f"[{name}] FAILED: {system_error(exc, getattr(getattr(cfg, 'paths', None), name, None))}",
+            file=sys.stderr,
+        )
+        if failure_note:
+            print(f"[{name}] {failure_note}", file=sys.stderr)
+        return EXIT_ERROR
     log(f"done in {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def system_error(exc: OSError, output: object | None) -> str:
+    """'No space left on device (writing artifacts/ingest)': the system's reason in one line (Arrow's I/O
+    errors carry the errno in their text only), the file it names or else the stage's output folder."""
+    code = exc.errno
+    if code is None and (found := re.search(r"\[errno (\d+)\]", str(exc), re.IGNORECASE)):
+        code = int(found.group(1))
+    reason = os.strerror(code) if code else (str(exc).splitlines() or [type(exc).__name__])[0]
+    if exc.filename:
+        return f"{reason}: {exc.filename}"
+    return f"{reason} (writing {output})" if output else reason
 
 
 def run_main(

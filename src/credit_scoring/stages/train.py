@@ -40,6 +40,7 @@ from credit_scoring.scoring.pipeline import ApplicantPreprocessor, ScoringPipeli
 from credit_scoring.stages.runner import Log, run_main
 from credit_scoring.tracking.model_log import log_scoring_model
 from credit_scoring.tracking.runs import Frames, log_figures, log_run_metadata, log_trial
+from credit_scoring.tracking.stale import end_dead_runs, owner_tags
 from credit_scoring.tracking.store import setup_tracking, tracking_uri
 
 NAME = "train"
@@ -141,13 +142,14 @@ def check_parity(
 def write_outputs(
     catalog: Catalog, fitted: Fitted, record: dict, curves: dict, importance: pd.Series | None
 ) -> None:
-    """paths.train: metrics.json, run.json, trials.csv, importance.csv, plots/*.csv (test split curves)."""
+    """paths.train: metrics.json, run.json, trials.csv, importance.csv, plots/*.csv (test split curves).
+
+    No wall times in them (they are logged to MLflow): the same inputs give the same bytes."""
     trials = pd.DataFrame(
         [
             {
                 "trial": t.number,
                 "loss": t.loss,
-                "seconds": t.seconds,
                 "rounds": t.rounds,
                 **t.metrics,
                 **t.params,
@@ -173,7 +175,7 @@ def write_outputs(
 
 
 def run(cfg: Config, log: Log = print) -> dict[str, Any]:
-    """Run the stage; returns the content of metrics.json."""
+    """Run the stage; returns the content of metrics.json plus the tuning times (MLflow only)."""
     inputs, frames = load_inputs(cfg)
     data = inputs.model
     log(
@@ -190,7 +192,9 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
 
     experiment_id = setup_tracking(cfg.registry)
     run_name = f"{cfg.model.name}-{cfg.resampling.name}-{cfg.tuning.name}"
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+    for stale in end_dead_runs(experiment_id):
+        log(f"MLflow run {stale}: its process is gone, marked KILLED")
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=owner_tags()) as run:
         log_run_metadata(cfg, frames)
         del frames  # the split frames as read: only the matrices are needed from here on
         fitted = fit_model(cfg, data, on_trial)
@@ -206,6 +210,7 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
         importance = importance_of(cfg, data, model)
         log_figures(curves, fitted, importance, cfg)
         mlflow.log_metrics(flat_metrics(fitted.metrics))
+        mlflow.log_metrics(flat_metrics({"tuning": fitted.timings}))
         example = inputs.raw_test.drop(columns=[cfg.dataset.target]).head(cfg.registry.input_example_rows)
         info = log_scoring_model(pipeline, example, cfg.registry)
         run_id = run.info.run_id
@@ -227,7 +232,8 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
         f"test ROC AUC {test['roc_auc']:.4f}{oracle_text}; threshold {fitted.threshold:.4f}, "
         f"cost/applicant {test['business_cost']:.4f}, Brier {test['brier']:.4f}; run {run_id}"
     )
-    return fitted.metrics
+    log(f"tuning: {fitted.timings['seconds']:.1f} s, {fitted.timings['seconds_per_trial']:.1f} s per trial")
+    return {**fitted.metrics, "tuning": {**fitted.metrics["tuning"], **fitted.timings}}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,7 @@ from credit_scoring.modelling.evaluation import (
 from credit_scoring.modelling.training import Fitted
 from credit_scoring.modelling.tuning import Trial
 from credit_scoring.tracking.provenance import dvc_data_hash, file_md5, flat_params, git_commit
+from credit_scoring.tracking.stale import owner_tags
 
 ENV_DVC_EXP = "DVC_EXP_NAME"  # set by `dvc exp run`
 DIGEST_CHARS = 8  # length of MLflow's dataset digests
@@ -39,7 +40,7 @@ def log_figure(fig: Any, artifact_file: str) -> None:
 
 
 def log_trial(trial: Trial) -> None:
-    with mlflow.start_run(run_name=f"trial-{trial.number:03d}", nested=True):
+    with mlflow.start_run(run_name=f"trial-{trial.number:03d}", nested=True, tags=owner_tags()):
         mlflow.log_params(trial.params or {"fixed_params": True})
         mlflow.log_metrics({**trial.metrics, "loss": trial.loss, "seconds": trial.seconds})
         if trial.rounds is not None:
