@@ -24,6 +24,17 @@ KNOWN_TITLES = {EVIDENTLY_HTML: "Evidently drift report (top features + score)"}
 FORMATS = {".html": "HTML", ".md": "Markdown"}
 
 
+def slug(text: str) -> str:
+    """A name safe in a folder name (a batch's file or folder name)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "batch"
+
+
+def run_folder_name(name: str, kind: str = "") -> str:
+    """The folder of an ad-hoc monitoring run: `<UTC time>-[<kind>-]<name>`, so runs list by date."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    return "-".join(part for part in (stamp, kind, slug(name)) if part)
+
+
 def _report_entry(path: Path, root: Path) -> dict[str, Any]:
     when = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(microsecond=0).isoformat()
     title, status = path.stem.replace("_", " "), None

@@ -28,8 +28,6 @@ run (`--current`, `--series`) writes a dated folder under `monitoring.report.run
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -48,7 +46,7 @@ from credit_scoring.monitoring.drift import bin_table, drift_with_score
 from credit_scoring.monitoring.drift_report import DRIFT_HTML, write_summary_report
 from credit_scoring.monitoring.evidently_report import HTML_FILE, JSON_FILE, check_top_features
 from credit_scoring.monitoring.fairness import fairness_report
-from credit_scoring.monitoring.index import write_index
+from credit_scoring.monitoring.index import run_folder_name, slug, write_index
 from credit_scoring.monitoring.model_card import (
     THRESHOLD_NOTE,
     card_metrics,
@@ -293,14 +291,6 @@ def write_card(
     )  # fmt: skip
 
 
-def stamp() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "batch"
-
-
 def _champion(cfg: Config, log: Log) -> Champion:
     start = time.perf_counter()
     champion = load_champion(cfg)
@@ -345,7 +335,7 @@ def monitor(
     stage_run = current is None
     reports_dir = Path(mon.report.reports_dir)
     target = Path(out_dir) if out_dir else (
-        Path(mon.report.drift_dir) if stage_run else Path(mon.report.runs_dir) / f"{stamp()}-{_slug(cur.name)}"
+        Path(mon.report.drift_dir) if stage_run else Path(mon.report.runs_dir) / run_folder_name(cur.name)
     )  # fmt: skip
     if labels is None and stage_run:
         labels = default_labels(Path(cfg.paths.oracle), ds)  # the oracle, when it is this dataset's
@@ -378,7 +368,7 @@ def monitor(
         Catalog(cfg.paths).monitor_metrics.write(monitoring_metrics(summary))
     files["index"] = write_index(reports_dir)
     run_id = log_report(
-        cfg, champion.ref, summary, [p for k, p in files.items() if k != "index"], _slug(cur.name)
+        cfg, champion.ref, summary, [p for k, p in files.items() if k != "index"], slug(cur.name)
     )
     log(f"{summary['counts']['drifted']} of {summary['counts']['features']} features drifted; score PSI "
         f"{summary['score']['psi']:.4f}; {verdict.status}")  # fmt: skip
@@ -427,7 +417,7 @@ def monitor_series(
     series = psi_series_with_score(train.features, test.score, batches, mon)
     add_drift(per_batch, series)
     name = Path(series_dir).name
-    target = Path(out_dir) if out_dir else Path(mon.report.runs_dir) / f"{stamp()}-series-{_slug(name)}"
+    target = Path(out_dir) if out_dir else Path(mon.report.runs_dir) / run_folder_name(name, "series")
     doc = {"series": str(series_dir), "champion": f"{champion.ref.name} v{champion.ref.version}",
            "batches": per_batch}  # fmt: skip
     with atomic_dir(target) as staging:
