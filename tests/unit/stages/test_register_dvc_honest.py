@@ -25,8 +25,9 @@ def test_register_always_runs_and_writes_the_live_aliases() -> None:
     assert "${paths.register}/champion.json" in register["outs"]
 
 
-def test_monitor_depends_on_the_live_aliases() -> None:
-    assert "${paths.register}/champion.json" in stages()["monitor"]["deps"]
+def test_stages_reading_the_champion_depend_on_the_live_aliases() -> None:
+    for name in ("monitor", "validate"):  # each scores the version holding @champion
+        assert "${paths.register}/champion.json" in stages()[name]["deps"], name
 
 
 def test_auto_promote_is_on_for_the_demo_only() -> None:
