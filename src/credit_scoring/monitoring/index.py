@@ -30,8 +30,9 @@ def slug(text: str) -> str:
 
 
 def run_folder_name(name: str, kind: str = "") -> str:
-    """The folder of an ad-hoc monitoring run: `<UTC time>-[<kind>-]<name>`, so runs list by date."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    """The folder of an ad-hoc monitoring run: `<UTC time to the microsecond>-[<kind>-]<name>`, so runs list
+    by date and two runs of the same batch in one second never share (and overwrite) a folder."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S-%f")
     return "-".join(part for part in (stamp, kind, slug(name)) if part)
 
 
