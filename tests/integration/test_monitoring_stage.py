@@ -228,7 +228,7 @@ def test_cli_fail_on_drift_exit_codes(workspace: Workspace, tmp_path: Path) -> N
     assert drift.exit_code == EXIT_ACTION_REQUIRED, drift.output
     no_flag = runner.invoke(app, [*base, "--current", str(risky)])
     assert no_flag.exit_code == 0, no_flag.output
-    runs = sorted((workspace.reports / "monitoring").iterdir())
+    runs = sorted(p for p in (workspace.reports / "monitoring").iterdir() if p.is_dir())  # not the locks
     assert len(runs) >= 3 and all((r / "summary.json").is_file() for r in runs)
     assert json.loads((runs[-1] / "summary.json").read_text())["policy"]["action_required"]
 

@@ -183,6 +183,7 @@ def render_dataset(info: DatasetInfo, sample_rows: int) -> str:
         *_dataset_sentinels(info),
         "",
         "domain_features: []  # e.g. - {name: DEBT_INCOME, op: ratio, columns: DEBT INCOME}",
+        "plausibility: []  # ranges of number columns, e.g. - {column: INCOME, min: 0, max: null}",
         "",
         *_aggregations(info),
         "",

@@ -16,7 +16,7 @@ def test_atomic_dir_failure_leaves_previous_output_and_no_staging(tmp_path: Path
     with pytest.raises(RuntimeError), atomic_dir(out) as staging:
         (staging / "new.parquet").write_text("half")
         raise RuntimeError("boom")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ingest"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".ingest.lock", "ingest"]  # no staging left
     assert [p.name for p in out.iterdir()] == ["old.parquet"]
 
 
@@ -27,7 +27,7 @@ def test_atomic_dir_success_replaces_whole_folder(tmp_path: Path) -> None:
     with atomic_dir(out) as staging:
         (staging / "new.parquet").write_text("new")
     assert [p.name for p in out.iterdir()] == ["new.parquet"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ingest"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".ingest.lock", "ingest"]  # no staging left
 
 
 def test_atomic_path_failure_leaves_nothing(tmp_path: Path) -> None:
