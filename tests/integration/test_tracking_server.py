@@ -141,7 +141,7 @@ def trained(on_server: Server, tmp_path_factory: pytest.TempPathFactory) -> dict
 def test_train_register_and_score_against_the_server(trained: dict, on_server: Server) -> None:
     cfg, outcome = trained["cfg"], trained["outcome"]
     run_id = json.loads((Path(cfg.paths.train) / "run.json").read_text())["run_id"]
-    client = MlflowClient(on_server.uri)
+    client = MlflowClient(on_server.uri, registry_uri=on_server.uri)
     run = client.get_run(run_id)
     assert run.info.status == "FINISHED" and "test_roc_auc" in run.data.metrics
     assert run.info.artifact_uri.startswith("mlflow-artifacts:")  # proxied: the client holds no storage path
@@ -175,7 +175,7 @@ def test_server_refuses_requests_without_credentials(on_server: Server) -> None:
 def test_two_register_stages_racing_leave_one_consistent_champion(trained: dict, on_server: Server) -> None:
     root, cfg = trained["root"], trained["cfg"]
     name, alias = cfg.registry.model_name, cfg.registry.alias
-    client = MlflowClient(on_server.uri)
+    client = MlflowClient(on_server.uri, registry_uri=on_server.uri)
     before = {v.version for v in client.search_model_versions(f"name = '{name}'")}
     code = (
         "import sys; from credit_scoring.config import compose_config; "
@@ -223,14 +223,9 @@ def _overrides(root: Path) -> list[str]:
     ]
 
 
-@pytest.mark.xfail(
-    reason="issue 13: after the merge, the server refuses the copied version's source in the full suite "
-    "(passes alone before the merge); under investigation",
-    strict=False,
-)
 def test_migrate_copies_a_local_store_to_the_server(on_server: Server, tmp_path: Path) -> None:
     local = f"sqlite:///{tmp_path}/mlflow.db"
-    src = MlflowClient(local)
+    src = MlflowClient(local, registry_uri=local)
     experiment = src.create_experiment("solo_history", artifact_location=(tmp_path / "art").as_uri())
     parent = src.create_run(experiment, run_name="parent")
     pid = parent.info.run_id
@@ -251,7 +246,7 @@ def test_migrate_copies_a_local_store_to_the_server(on_server: Server, tmp_path:
 
     report = migrate(local, on_server.uri, log=lambda _m: None)
     assert (report.runs, report.versions) == (2, 2) and report.aliases == {"solo_model": {"champion": "1"}}
-    dest = MlflowClient(on_server.uri)
+    dest = MlflowClient(on_server.uri, registry_uri=on_server.uri)
     target = dest.get_experiment_by_name("solo_history")
     copied = {r.data.tags[MIGRATED_FROM]: r for r in dest.search_runs([target.experiment_id])}
     assert set(copied) == {pid, child.info.run_id}

@@ -14,7 +14,7 @@ from credit_scoring.tracking.migrate import MIGRATED_FROM, migrate
 
 def _source(tmp_path: Path) -> tuple[str, str]:
     uri = f"sqlite:///{tmp_path}/src.db"
-    client = MlflowClient(uri)
+    client = MlflowClient(uri, registry_uri=uri)
     experiment = client.create_experiment("solo", artifact_location=(tmp_path / "src-art").as_uri())
     run = client.create_run(experiment, run_name="r")
     client.log_metric(run.info.run_id, "auc", 0.7, step=0)
@@ -32,7 +32,7 @@ def _source(tmp_path: Path) -> tuple[str, str]:
 def test_migrate_copies_runs_versions_and_aliases_once(tmp_path: Path) -> None:
     source, run_id = _source(tmp_path)
     target = f"sqlite:///{tmp_path}/dst.db"
-    dest = MlflowClient(target)
+    dest = MlflowClient(target, registry_uri=target)
     dest.create_experiment("solo", artifact_location=(tmp_path / "dst-art").as_uri())
     report = migrate(source, target, log=lambda _m: None)
     assert (report.runs, report.versions, report.aliases) == (1, 1, {"solo_model": {"champion": "1"}})
