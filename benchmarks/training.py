@@ -118,16 +118,22 @@ def child_train(folder: Path, raw: str, model: str, trials: int, threads: int, c
     start = time.perf_counter()
     metrics = train_stage(cfg, **quiet)  # metrics.json plus the tuning times
     seconds = time.perf_counter() - start
-    from credit_scoring.io.catalog import Catalog
+    from mlflow.tracking import MlflowClient
 
-    run = Catalog(cfg.paths).train_run.read()
+    from credit_scoring.io.catalog import Catalog
+    from credit_scoring.tracking.store import tracking_uri
+    from credit_scoring.tracking.train_run import find_train_run
+
+    uri = tracking_uri(cfg.registry)
+    record = Catalog(cfg.paths).train_run.read()
+    made = find_train_run(MlflowClient(uri, registry_uri=uri), cfg.registry.experiment, record["run_key"])
     return {
         "train_stage_seconds": round(seconds, 1),
         "tuning": metrics["tuning"],
         "test_roc_auc": metrics["test"]["roc_auc"],
         "test_oracle_roc_auc": metrics["test"].get("oracle_roc_auc"),
-        "model_uri": run["model_uri"],
-        "tracking_uri": run["tracking_uri"],
+        "model_uri": made.model_uri,
+        "tracking_uri": uri,
     }
 
 

@@ -52,11 +52,9 @@ def test_repro_then_noop_then_only_features_reruns(tmp_path: Path, repo_root: Pa
     assert "Running stage 'ingest'" not in rerun.stdout and "Running stage 'merge'" not in rerun.stdout
 
 
-def test_whole_pipeline_ends_with_monitor_and_a_second_repro_does_nothing(
-    tmp_path: Path, repo_root: Path, tiny_raw: Path
-) -> None:
-    """`dvc repro` from raw CSVs to the monitor stage (untuned model, MLflow store inside the copy)."""
-    proj = tmp_path / "proj"
+def whole_project(proj: Path, repo_root: Path, tiny_raw: Path) -> subprocess.CompletedProcess[str]:
+    """A scratch copy of the project on the tiny dataset (untuned model, MLflow store inside the copy) and its
+    first `dvc repro`."""
     proj.mkdir()
     shutil.copy(repo_root / "dvc.yaml", proj / "dvc.yaml")
     for folder in ("conf", "pipelines", "src"):
@@ -67,12 +65,26 @@ def test_whole_pipeline_ends_with_monitor_and_a_second_repro_does_nothing(
     run([sys.executable, "pipelines/params.py", *overrides], proj)
     dvc = [sys.executable, "-m", "dvc"]
     run([*dvc, "init", "--no-scm", "-q"], proj)
-    env_free = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    env_free["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     first = subprocess.run(
-        [*dvc, "repro"], cwd=proj, env=env_free, capture_output=True, text=True, timeout=900
+        [*dvc, "repro"], cwd=proj, env=env_free(), capture_output=True, text=True, timeout=900
     )
     assert first.returncode == 0, first.stdout + first.stderr
+    return first
+
+
+def env_free() -> dict[str, str]:
+    """This environment without MLFLOW_TRACKING_URI (each copy uses its own store), the venv on PATH."""
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    return env
+
+
+def test_whole_pipeline_ends_with_monitor_and_a_second_repro_does_nothing(
+    tmp_path: Path, repo_root: Path, tiny_raw: Path
+) -> None:
+    """`dvc repro` from raw CSVs to the monitor stage; a second copy gives a byte-identical dvc.lock."""
+    proj, dvc = tmp_path / "proj", [sys.executable, "-m", "dvc"]
+    first = whole_project(proj, repo_root, tiny_raw)
     stages = [line.split("'")[1] for line in first.stdout.splitlines() if line.startswith("Running stage")]
     assert set(stages[-2:]) == {"monitor", "validate"}  # both after register, in either order
     validation = json.loads((proj / "reports" / "validation" / "validation.json").read_text())
@@ -88,8 +100,12 @@ def test_whole_pipeline_ends_with_monitor_and_a_second_repro_does_nothing(
     ):
         assert (proj / "reports" / name).is_file(), name
     assert json.loads((proj / "artifacts" / "monitor" / "metrics.json").read_text())["features"] > 0
+    # the same inputs give the same bytes: another copy (another MLflow store, other run ids and times)
+    # records the same dvc.lock, so machines share DVC cache entries (issue 15, item 11)
+    whole_project(tmp_path / "other", repo_root, tiny_raw)
+    assert (tmp_path / "other" / "dvc.lock").read_text() == (proj / "dvc.lock").read_text()
     second = subprocess.run(
-        [*dvc, "repro"], cwd=proj, env=env_free, capture_output=True, text=True, timeout=900
+        [*dvc, "repro"], cwd=proj, env=env_free(), capture_output=True, text=True, timeout=900
     )
     assert second.returncode == 0, second.stdout + second.stderr
     rerun = [line.split("'")[1] for line in second.stdout.splitlines() if line.startswith("Running stage")]

@@ -184,7 +184,7 @@ def test_metrics_and_plots_for_dvc(champion: dict) -> None:
 def test_mlflow_parent_run_with_nested_trials(champion: dict) -> None:
     cfg = champion["cfg"]
     client = MlflowClient(cfg.registry.tracking_uri)
-    run_id = champion["outcome"]["run_id"]
+    run_id = client.get_model_version(cfg.registry.model_name, champion["outcome"]["version"]).run_id
     run = client.get_run(run_id)
     assert {"git_commit", "data_dvc_md5", "model_kind", "resampling"} <= set(run.data.tags)
     assert run.data.tags["gate_decision"] == "promoted"
@@ -262,7 +262,7 @@ def test_worse_challenger_does_not_take_the_alias(champion: dict, workspace: Wor
     assert str(client.get_model_version_by_alias(name, cfg.registry.alias).version) == "1"
     version = client.get_model_version(name, outcome["version"])
     assert version.tags["gate_decision"] == "rejected" and version.tags["gate_reason"] == outcome["reason"]
-    assert client.get_run(outcome["run_id"]).data.tags["gate_reason"] == outcome["reason"]
+    assert client.get_run(version.run_id).data.tags["gate_reason"] == outcome["reason"]
 
 
 def test_better_external_score_never_raises_the_risk_by_much(champion: dict) -> None:

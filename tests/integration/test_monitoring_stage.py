@@ -38,6 +38,7 @@ from credit_scoring.stages.split import run as split_stage
 from credit_scoring.stages.train import run as train_stage
 from credit_scoring.stages.validate import run as validate_stage
 from credit_scoring.tracking.store import ENV_TRACKING_URI, use_tracking_uri
+from credit_scoring.tracking.train_run import find_train_run
 
 pytestmark = pytest.mark.integration
 
@@ -102,7 +103,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
         resample_stage(mcfg, **QUIET)
         run = train_stage(mcfg, **QUIET)
         register_stage(mcfg, **QUIET)
-        run_id = json.loads((root / "artifacts" / "train" / "run.json").read_text())["run_id"]
+        key = json.loads((root / "artifacts" / "train" / "run.json").read_text())["run_key"]
+        run_id = find_train_run(MlflowClient(), mcfg.registry.experiment, key).run_id
         assert run  # metrics of the run
         yield Workspace(root, params, cfg, run_id)
     use_tracking_uri(previous)

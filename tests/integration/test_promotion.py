@@ -29,6 +29,7 @@ from credit_scoring.stages.split import run as split_stage
 from credit_scoring.stages.train import run as train_stage
 from credit_scoring.tracking.history import HISTORY_HTML, HISTORY_JSONL, read_history, system_user
 from credit_scoring.tracking.store import use_tracking_uri
+from credit_scoring.tracking.train_run import find_train_run
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
@@ -149,7 +150,8 @@ def test_register_challenger_promote_rollback_and_history(
     train_stage(third, **quiet)
     run = Catalog(third.paths).train_run.read()
     use_tracking_uri(store)
-    mlflow.register_model(run["model_uri"], name, tags={"run_id": run["run_id"]})
+    made = find_train_run(client, third.registry.experiment, run["run_key"])
+    mlflow.register_model(made.model_uri, name, tags={"run_id": made.run_id})
     assert "gate_decision" not in client.get_model_version(name, "3").tags
     out3 = register_stage(third, **quiet)
     assert out3["version"] == "3" and len(client.search_model_versions(f"name='{name}'")) == 3

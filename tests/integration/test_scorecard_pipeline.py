@@ -29,6 +29,7 @@ from credit_scoring.stages.split import run as split_stage
 from credit_scoring.stages.train import run as train_stage
 from credit_scoring.tracking.runs import POINTS_TABLE_ARTIFACT
 from credit_scoring.tracking.store import ENV_TRACKING_URI, use_tracking_uri
+from credit_scoring.tracking.train_run import find_train_run
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -85,7 +86,9 @@ def test_points_table_is_a_stage_output_and_an_mlflow_artifact(trained: dict) ->
     table = pd.read_csv(Catalog(cfg.paths).points_table.path)
     assert list(table.columns) == POINTS_COLUMNS and len(table) > 0
     assert table["variable"].nunique() <= cfg.model.params["selection_criteria"]["iv"]["top"]
-    run_id = json.loads(Catalog(cfg.paths).train_run.path.read_text())["run_id"]
+    key = json.loads(Catalog(cfg.paths).train_run.path.read_text())["run_key"]
+    client = MlflowClient(cfg.registry.tracking_uri, registry_uri=cfg.registry.tracking_uri)
+    run_id = find_train_run(client, cfg.registry.experiment, key).run_id
     local = mlflow.artifacts.download_artifacts(
         run_id=run_id, artifact_path=POINTS_TABLE_ARTIFACT, tracking_uri=cfg.registry.tracking_uri
     )

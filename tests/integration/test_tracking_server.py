@@ -36,6 +36,7 @@ from credit_scoring.stages.split import run as split_stage
 from credit_scoring.stages.train import run as train_stage
 from credit_scoring.tracking.migrate import MIGRATED_FROM, migrate
 from credit_scoring.tracking.store import ENV_TRACKING_URI, use_tracking_uri
+from credit_scoring.tracking.train_run import find_train_run
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -140,8 +141,9 @@ def trained(on_server: Server, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 def test_train_register_and_score_against_the_server(trained: dict, on_server: Server) -> None:
     cfg, outcome = trained["cfg"], trained["outcome"]
-    run_id = json.loads((Path(cfg.paths.train) / "run.json").read_text())["run_id"]
+    key = json.loads((Path(cfg.paths.train) / "run.json").read_text())["run_key"]
     client = MlflowClient(on_server.uri, registry_uri=on_server.uri)
+    run_id = find_train_run(client, cfg.registry.experiment, key).run_id
     run = client.get_run(run_id)
     assert run.info.status == "FINISHED" and "test_roc_auc" in run.data.metrics
     assert run.info.artifact_uri.startswith("mlflow-artifacts:")  # proxied: the client holds no storage path

@@ -29,6 +29,12 @@ DRIFT_HTML = "report.html"
 BAND_COLORS = {"stable": "#4caf50", "moderate": "#ff9800", "significant": "#e53935", "n/a": "#9e9e9e"}
 
 
+PIPELINE_NOTE = (
+    "The pipeline's report (dvc repro): it states no time, so that the same inputs give the same bytes; when "
+    "it ran is in its MLflow run and in the reports index."
+)
+
+
 def psi_bar_figure(table: pd.DataFrame, cfg: MonitoringConfig, top: int = 40) -> go.Figure:
     """Horizontal bars of the score and the `top` largest-PSI features, coloured by band, band edges drawn."""
     t = table.copy()
@@ -89,7 +95,9 @@ def drift_html(
         "".join(f"<li>{html.escape(r)}</li>" for r in pol["reasons"]) or "<li>no rule was triggered</li>"
     )
     parts = [
-        f"<p class='muted'>Generated {html.escape(when(summary['generated_at']))}</p>",
+        f"<p class='muted'>Generated {html.escape(when(summary['generated_at']))}</p>"
+        if summary.get("generated_at")
+        else f"<p class='muted'>{PIPELINE_NOTE}</p>",
         f"<div class='verdict {css}'><b>{html.escape(pol['status'].upper())}</b><ul>{reasons}</ul></div>",
     ]
     if meta:

@@ -26,6 +26,7 @@ import pandas as pd
 from credit_scoring.config.monitoring import EvidentlyConfig, MonitoringConfig
 from credit_scoring.features.encoding import is_categorical
 from credit_scoring.io.atomic import atomic_path, write_text
+from credit_scoring.reporting.html import stable_ids
 
 HTML_FILE = "evidently.html"  # in the drift report's folder
 JSON_FILE = "evidently.json"
@@ -55,7 +56,6 @@ class EvidentlyResult:
             "drifted_share": self.drifted_share,
             "rows_reference": self.rows_reference,
             "rows_current": self.rows_current,
-            "seconds": round(self.seconds, 2),
             "html": str(self.html_path) if self.html_path else None,
             "json": str(self.json_path) if self.json_path else None,
             "columns": {
@@ -124,6 +124,7 @@ def run_evidently(
     if html_path is not None:
         with atomic_path(Path(html_path)) as tmp:
             snapshot.save_html(str(tmp))
+            tmp.write_text(stable_ids(tmp.read_text(encoding="utf-8")), encoding="utf-8")
     if json_path is not None:
         write_text(json.dumps(data, indent=1, default=_json_default) + "\n", Path(json_path))
     result = parse_snapshot(data, columns)

@@ -43,7 +43,7 @@ def _report_entry(path: Path, root: Path) -> dict[str, Any]:
     if summary.is_file() and path.name == DRIFT_HTML:
         try:
             doc = json.loads(summary.read_text(encoding="utf-8"))
-            when = doc.get("generated_at", when)
+            when = doc.get("generated_at") or when  # the pipeline's report states no time: its file's
             status = doc.get("policy", {}).get("status")
         except (OSError, ValueError):
             pass

@@ -277,7 +277,8 @@ def monitoring_links(
     the PD validation report's link (`validation_page`, in a folder beside the card's) when given."""
     counts = summary["counts"]
     links = {
-        "latest drift verdict": f"{summary['policy']['status']} ({summary['generated_at']})",
+        "latest drift verdict": summary["policy"]["status"]
+        + (f" ({summary['generated_at']})" if summary.get("generated_at") else ""),
         "drifted features": f"{counts['drifted']} of {counts['features']}",
         "report": f"{Path(drift_dir).name}/{DRIFT_HTML}",
     }

@@ -67,6 +67,7 @@ def build_summary(
     raw_columns: Sequence[str] | None = None,
     performance: Mapping[str, Any] | None = None,
     generated_at: str | None = None,
+    stamped: bool = True,
 ) -> dict[str, Any]:
     """The summary.json document (see the module docstring), JSON-safe: what the report's files and the
     MLflow run are made of, kept in memory by the caller (never read back from the file)."""
@@ -90,7 +91,9 @@ def build_summary(
     }
     doc: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
-        "generated_at": generated_at or now_utc(),
+        # the pipeline's own report (stamped=False) states no wall-clock time: the same inputs give the same
+        # bytes; when it ran is in its MLflow run and in the reports index
+        "generated_at": (generated_at or now_utc()) if stamped else None,
         "metadata": dict(metadata or {}),
         "policy": verdict.to_dict(),
         "score": score,

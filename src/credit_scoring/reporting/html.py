@@ -4,8 +4,10 @@ with the shared style, plotly figures as page fragments, tables of values and th
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -20,6 +22,10 @@ STYLE = (
     ".warn{color:#b71c1c}.muted{color:#777}td.num{text-align:right;font-variant-numeric:tabular-nums}"
 )
 MISSING_VALUE = "–"  # how a missing or non-finite value is shown
+FIGURE_ID_CHARS = 12
+RANDOM_ID = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<=metric_)[0-9a-f]{32}"
+)
 
 
 def page(title: str, body: str, plotly: bool = False) -> str:
@@ -36,9 +42,19 @@ def page(title: str, body: str, plotly: bool = False) -> str:
 
 
 def figure(fig: Any) -> str:
-    """A plotly figure as a page fragment (the page inlines plotly.js once: `page(..., plotly=True)`)."""
+    """A plotly figure as a page fragment (the page inlines plotly.js once: `page(..., plotly=True)`); its
+    element id is a digest of the figure, not plotly's random one, so the same figure gives the same bytes."""
     fig.update_layout(template="plotly_white", margin={"l": 60, "r": 20, "t": 50, "b": 50})
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+    div_id = "fig-" + hashlib.sha1(fig.to_json().encode()).hexdigest()[:FIGURE_ID_CHARS]
+    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}, div_id=div_id)
+
+
+def stable_ids(text: str) -> str:
+    """A generated page with its random element ids (UUIDs, Evidently's `metric_<hex>`) renamed id1, id2, ...
+    in order of first appearance: the references between them hold, and the same content gives the same
+    bytes on every run."""
+    seen: dict[str, str] = {}
+    return RANDOM_ID.sub(lambda m: seen.setdefault(m.group(0), f"id{len(seen) + 1}"), text)
 
 
 def cell(v: Any, digits: int = 4) -> str:

@@ -350,12 +350,10 @@ def monitor(
         if evidently is not None:
             log(f"Evidently on {len(evidently.columns)} columns in {evidently.seconds:.1f} s: "
                 f"{'passed' if evidently.passed else 'failed'}")  # fmt: skip
-        label = (
-            f"{champion.ref.name} v{champion.ref.version} (@{champion.ref.alias}, run {champion.ref.run_id})"
-        )
+        label = f"{champion.ref.name} v{champion.ref.version} (@{champion.ref.alias})"  # its run: in MLflow
         summary = build_summary(
             table, verdict, mon, evidently, describe(label, champion.threshold, train, test, cur),
-            raw_columns, performance,
+            raw_columns, performance, stamped=not stage_run,
         )  # fmt: skip
         bins = bin_table(pd.DataFrame({col: test.score}), pd.DataFrame({col: cur.score}), col, mon.psi)
         write_summary_report(staging, summary, table, mon, score_bins=bins)

@@ -12,7 +12,7 @@ Honest with DVC (the stage runs on every `dvc repro`: `always_changed`): a train
 reuses its version, and a version whose decision is recorded with the same gate settings (version tag
 `gate_outcome`, written last) is not decided again, so a rerun changes nothing in the registry and writes the
 same outcome.json; a version without a decision (a killed register) or decided under other gate settings is
-decided (again) on the rerun, never against itself. champion.json (the versions and runs holding
+decided (again) on the rerun, never against itself. champion.json (the versions and run keys holding
 the aliases, byte-deterministic) changes exactly when an alias moved, including through `promote`, and the
 monitor stage depends on it. The stage exits 0 whether the version passes or not.
 """
@@ -40,6 +40,7 @@ from credit_scoring.stages.runner import Log, run_main
 from credit_scoring.tracking.champion import find_champion, load_pipeline
 from credit_scoring.tracking.history import alias_holder, move_alias, system_user
 from credit_scoring.tracking.store import setup_tracking, tracking_uri
+from credit_scoring.tracking.train_run import RUN_KEY_TAG, TrainRun, find_train_run
 
 NAME = "register"
 PROMOTED, REJECTED = "promoted", "rejected"
@@ -96,12 +97,12 @@ def registered_version(client: MlflowClient, name: str, run_id: str) -> Any | No
 
 
 def live_aliases(client: MlflowClient, reg: RegistryConfig) -> dict[str, Any]:
-    """The versions (and their runs) holding the champion and challenger aliases: champion.json."""
+    """The versions (and their run keys) holding the champion and challenger aliases: champion.json."""
     out: dict[str, Any] = {"model_name": reg.model_name}
     for alias in (reg.alias, reg.challenger_alias):
         version = alias_holder(client, reg.model_name, alias)
-        run_id = None if version is None else client.get_model_version(reg.model_name, version).run_id
-        out[alias] = None if version is None else {"version": version, "run_id": str(run_id)}
+        tags = {} if version is None else client.get_model_version(reg.model_name, version).tags or {}
+        out[alias] = None if version is None else {"version": version, "run_key": tags.get(RUN_KEY_TAG)}
     return out
 
 
@@ -129,18 +130,18 @@ def decided(existing: Any | None, cfg: Config) -> dict[str, Any] | None:
     return outcome if outcome is not None and outcome.get("gate_settings") == settings else None
 
 
-def decide(cfg: Config, client: MlflowClient, record: dict[str, Any]) -> dict[str, Any]:
+def decide(cfg: Config, client: MlflowClient, record: dict[str, Any], train: TrainRun) -> dict[str, Any]:
     """Score the challenger and the champion on the same test rows and apply the gate; the outcome without
     the version (not registered yet)."""
     ds, reg, cost = cfg.dataset, cfg.registry, cfg.evaluation.cost
     raw_test = split_rows(Catalog(cfg.paths), ds, cfg.features, "test")
     y = raw_test[ds.target].to_numpy(dtype="int64")
     rows = raw_test.drop(columns=[ds.target])
-    pyfunc, pipeline = load_pipeline(record["model_uri"])
+    pyfunc, pipeline = load_pipeline(train.model_uri)
     p, decision_rows = predictions(pyfunc, rows)
     challenger, lineage = scores_of(p, decision_rows, y, cost), lineage_of(pipeline)
     champion, theirs = current_champion(client, reg, lineage, rows)
-    mine = registered_version(client, reg.model_name, record["run_id"])
+    mine = registered_version(client, reg.model_name, train.run_id)
     if champion is not None and mine is not None and str(mine.version) == champion.version:
         champion, theirs = None, None  # decided again (new settings): never against itself
     comparison: Comparison | None = None
@@ -156,7 +157,7 @@ def decide(cfg: Config, client: MlflowClient, record: dict[str, Any]) -> dict[st
     )  # fmt: skip
     return {
         "model_name": reg.model_name,
-        "run_id": record["run_id"],
+        "run_key": record["run_key"],  # not the MLflow run id: outcome.json is the same on every machine
         "alias": reg.alias,
         "challenger_alias": reg.challenger_alias,
         "gate_settings": gate_settings(cfg),
@@ -175,7 +176,9 @@ def decide(cfg: Config, client: MlflowClient, record: dict[str, Any]) -> dict[st
     }
 
 
-def record_decision(client: MlflowClient, reg: RegistryConfig, version: str, outcome: dict[str, Any]) -> None:
+def record_decision(
+    client: MlflowClient, reg: RegistryConfig, version: str, run_id: str, outcome: dict[str, Any]
+) -> None:
     """The decision as version and run tags, the whole outcome last (its presence means: decided)."""
     challenger = outcome["challenger"]
     tags = {
@@ -186,8 +189,8 @@ def record_decision(client: MlflowClient, reg: RegistryConfig, version: str, out
     }
     for key, value in tags.items():
         client.set_model_version_tag(reg.model_name, version, key, value)
-        client.set_tag(outcome["run_id"], key, value)
-    client.set_tag(outcome["run_id"], "registered_version", version)
+        client.set_tag(run_id, key, value)
+    client.set_tag(run_id, "registered_version", version)
     client.set_model_version_tag(reg.model_name, version, OUTCOME_TAG, json.dumps(outcome, sort_keys=True))
 
 
@@ -197,19 +200,20 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
     record = catalog.train_run.read()
     setup_tracking(reg)
     client = MlflowClient()
+    train = find_train_run(client, reg.experiment, record["run_key"])
 
-    existing = registered_version(client, reg.model_name, record["run_id"])
+    existing = registered_version(client, reg.model_name, train.run_id)
     if (before := decided(existing, cfg)) is not None:
         outcome = before
-        log(f"{reg.model_name} version {outcome['version']} (run {record['run_id']}) was decided before: "
+        log(f"{reg.model_name} version {outcome['version']} (run {train.run_id}) was decided before: "
             f"{outcome['reason']}")  # fmt: skip
     else:
-        outcome = decide(cfg, client, record)
+        outcome = decide(cfg, client, record, train)
         if existing is None:
             lineage = outcome["challenger"]["lineage"]
             existing = mlflow.register_model(
-                record["model_uri"], reg.model_name,
-                tags={"run_id": record["run_id"], DATASET_TAG: lineage["dataset"] or "",
+                train.model_uri, reg.model_name,
+                tags={"run_id": train.run_id, RUN_KEY_TAG: record["run_key"], DATASET_TAG: lineage["dataset"] or "",
                       SCHEMA_TAG: lineage["feature_schema"] or ""},
             )  # fmt: skip
         else:
@@ -217,7 +221,7 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
                 "settings, or an interrupted register): deciding now")  # fmt: skip
         # key order as when read back from the tag: a rerun writes the same bytes
         outcome = json.loads(json.dumps({"version": str(existing.version), **outcome}, sort_keys=True))
-        record_decision(client, reg, outcome["version"], outcome)
+        record_decision(client, reg, outcome["version"], train.run_id, outcome)
         if outcome["promoted"]:
             figures, who = gate_figures(outcome), f"{system_user()} (register)"
             if alias_holder(client, reg.model_name, reg.challenger_alias) != outcome["version"]:

@@ -4,7 +4,8 @@ Reads the resampled training split (and, with `tuning.cv_folds` > 1, the trainin
 resampled per fold), the untouched validation and test splits, and the raw applicant rows
 (ingest + merge + split) that the logged pyfunc model is fitted and checked on. Writes the catalog's train
 outputs: metrics.json (DVC metrics, grouped by split), plots/*.csv (DVC plots), trials.csv, importance.csv
-run.json (the MLflow run and model the register stage reads) and points.csv (a scorecard's points table:
+run.json (the run key by which the register stage finds the MLflow run and model: no MLflow id, so the
+same inputs give the same bytes) and points.csv (a scorecard's points table:
 variable, bin, woe, iv, points; the header only for the other kinds). The fitting itself is
 `credit_scoring.modelling.training`; what is recorded in MLflow, `credit_scoring.tracking`.
 """
@@ -41,7 +42,8 @@ from credit_scoring.stages.runner import Log, run_main
 from credit_scoring.tracking.model_log import log_scoring_model
 from credit_scoring.tracking.runs import Frames, log_figures, log_run_metadata, log_trial
 from credit_scoring.tracking.stale import end_dead_runs, owner_tags
-from credit_scoring.tracking.store import setup_tracking, tracking_uri
+from credit_scoring.tracking.store import setup_tracking
+from credit_scoring.tracking.train_run import MODEL_URI_TAG, RUN_KEY_TAG, run_key
 
 NAME = "train"
 PARITY_TOLERANCE = 1e-6  # max |probability difference| between raw-row scoring and the features tables
@@ -139,24 +141,21 @@ def check_parity(
     return gap
 
 
+def trial_rows(fitted: Fitted) -> list[dict[str, Any]]:
+    """One row per tuning trial: number, loss, rounds, its metrics and params (trials.csv)."""
+    return [
+        {"trial": t.number, "loss": t.loss, "rounds": t.rounds, **t.metrics, **t.params}
+        for t in fitted.result.trials
+    ]
+
+
 def write_outputs(
     catalog: Catalog, fitted: Fitted, record: dict, curves: dict, importance: pd.Series | None
 ) -> None:
     """paths.train: metrics.json, run.json, trials.csv, importance.csv, plots/*.csv (test split curves).
 
     No wall times in them (they are logged to MLflow): the same inputs give the same bytes."""
-    trials = pd.DataFrame(
-        [
-            {
-                "trial": t.number,
-                "loss": t.loss,
-                "rounds": t.rounds,
-                **t.metrics,
-                **t.params,
-            }
-            for t in fitted.result.trials
-        ]
-    )
+    trials = pd.DataFrame(trial_rows(fitted))
     if importance is None:
         importance = pd.Series(dtype="float64", name="importance")
     with catalog.staging(NAME) as staging:
@@ -214,18 +213,16 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
         example = inputs.raw_test.drop(columns=[cfg.dataset.target]).head(cfg.registry.input_example_rows)
         info = log_scoring_model(pipeline, example, cfg.registry)
         run_id = run.info.run_id
+        test = fitted.metrics["test"]
+        record = {
+            "model_kind": cfg.model.kind.value,
+            "run_name": run_name,
+            "threshold": fitted.threshold,
+            "test": {k: test[k] for k in ("roc_auc", "business_cost")},
+        }  # no MLflow id or time: the same inputs give the same bytes (tracking.train_run)
+        record["run_key"] = run_key({**record, "metrics": fitted.metrics, "trials": trial_rows(fitted)})
+        mlflow.set_tags({RUN_KEY_TAG: record["run_key"], MODEL_URI_TAG: info.model_uri})
 
-    test = fitted.metrics["test"]
-    record = {
-        "run_id": run_id,
-        "experiment_id": experiment_id,
-        "tracking_uri": tracking_uri(cfg.registry),
-        "model_uri": info.model_uri,
-        "model_kind": cfg.model.kind.value,
-        "run_name": run_name,
-        "threshold": fitted.threshold,
-        "test": {k: test[k] for k in ("roc_auc", "business_cost")},
-    }
     write_outputs(Catalog(cfg.paths), fitted, record, curves, importance)
     oracle_text = f", oracle {test['oracle_roc_auc']:.4f}" if "oracle_roc_auc" in test else ""
     log(

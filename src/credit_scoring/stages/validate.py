@@ -34,6 +34,7 @@ from credit_scoring.monitoring.populations import (
 from credit_scoring.monitoring.validation import headline, iv_table, production_section, validate_scores
 from credit_scoring.monitoring.validation_report import render_validation
 from credit_scoring.tracking.champion import ChampionRef, load_pipeline, require_champion
+from credit_scoring.tracking.train_run import RUN_KEY_TAG
 
 Log = Callable[[str], None]
 
@@ -102,8 +103,9 @@ def build_document(cfg: Config, ref: ChampionRef, pipeline: Any, log: Log) -> di
         "model": {
             "name": ref.name,
             "version": ref.version,
-            "run_id": ref.run_id,
-            "registered": ref.registered_at,
+            # the run key, not the MLflow run id or a time: the same inputs give the same bytes (its MLflow
+            # run and registration time are in the registry, and the report is logged to that run)
+            "run_key": ref.tags.get(RUN_KEY_TAG),
         },
         "dataset": cfg.dataset.name,
         "test_name": "test split",

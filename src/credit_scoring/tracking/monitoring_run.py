@@ -22,6 +22,7 @@ from typing import Any
 
 from credit_scoring.config import Config
 from credit_scoring.monitoring.summary import monitoring_metrics
+from credit_scoring.reporting.html import now_utc
 from credit_scoring.tracking.champion import ChampionRef
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-. /:]")
@@ -51,7 +52,7 @@ def log_monitoring_run(
 
     tags = {
         "monitoring.status": str(summary["policy"]["status"]),
-        "monitoring.generated_at": summary["generated_at"],
+        "monitoring.generated_at": summary["generated_at"] or now_utc(),  # the pipeline's report states none
     }
     for key, value in (
         ("champion_run_id", champion_run_id),
