@@ -2,8 +2,9 @@
 
 register -> @challenger (auto_promote off); `credit-scoring promote` by the run's author is refused under
 four-eyes; by another approver it moves @champion; a second version is promoted, then rolled back; the
-history (registry tags, reports/champion_history.*) lists every move; the app's service swaps champions
-without a restart. Register is honest with DVC: a rerun of the same train run reuses its version and its
+history (registry tags, reports/champion_history.*) lists every move; every promotion over a champion
+prints and records the migration matrix of the test split (champion grade x promoted grade); the app's
+service swaps champions without a restart (on request and by its alias watcher). Register is honest with DVC: a rerun of the same train run reuses its version and its
 decision, a version left undecided by a killed register is decided on the rerun, and champion.json follows
 the live aliases (also after a promote).
 """
@@ -11,9 +12,11 @@ the live aliases (also after a promote).
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import mlflow
+import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
@@ -44,10 +47,21 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     use_tracking_uri(previous)
 
 
-def promote_cli(store: str, reports: Path, *args: str, four_eyes: bool = True):
+def promote_cli(store: str, reports: Path, *args: str, four_eyes: bool = True, paths: list[str] = ()):
     overrides = [f"registry.tracking_uri={store}", f"monitoring.report.reports_dir={reports}",
-                 f"registry.four_eyes={str(four_eyes).lower()}"]  # fmt: skip
+                 f"registry.four_eyes={str(four_eyes).lower()}", *paths]  # fmt: skip
     return CliRunner().invoke(app, ["promote", *args, "--params", str(REPO / "params.yaml"), *overrides])
+
+
+def stage_paths(cfg) -> list[str]:
+    """The overrides pointing `promote` at a configuration's stage outputs (its test split's rows)."""
+    keys = ("raw", "ingest", "merge", "split", "features")
+    return [f"paths.{k}={getattr(cfg.paths, k)}" for k in keys]
+
+
+def migration_of(client: MlflowClient, name: str) -> dict:
+    """The migration record of the last history line."""
+    return read_history(client, name)[-1]["migration"]
 
 
 def holder(client: MlflowClient, name: str, alias: str) -> str:
@@ -72,6 +86,7 @@ def test_register_challenger_promote_rollback_and_history(
         "registry.bootstrap_resamples=200",
         "tuning=none",
         "runtime.threads=1",
+        "serving.reload_seconds=0.2",
     ]
 
     def cfg(train: str, *extra: str):
@@ -96,9 +111,14 @@ def test_register_challenger_promote_rollback_and_history(
     unknown = promote_cli(store, reports, "--version", "9", "--approver", OTHER, "--reason", "x")
     assert unknown.exit_code == 1 and "no version 9" in unknown.output
 
-    done = promote_cli(store, reports, "--version", "1", "--approver", OTHER, "--reason", "validated: RISK-1")
+    paths = stage_paths(first)
+    done = promote_cli(store, reports, "--version", "1", "--approver", OTHER, "--reason", "validated: RISK-1",
+                       paths=paths)  # fmt: skip
     assert done.exit_code == 0, done.output
     assert holder(client, name, "champion") == "1"
+    assert "No champion before: no migration matrix" in done.output
+    assert "migration" not in read_history(client, name)[-1]
+    test_rows = len(catalog.features_part("test").read())
 
     from credit_scoring.serving.service import ScoringService
 
@@ -111,16 +131,31 @@ def test_register_challenger_promote_rollback_and_history(
     out2 = register_stage(second, **quiet)
     assert out2["promoted"] and out2["comparison"]["cost_difference"]["high"] < 1.0, out2["reason"]
     assert holder(client, name, "champion") == "1" and holder(client, name, "challenger") == "2"
-    assert (
-        promote_cli(store, reports, "--version", "2", "--approver", OTHER, "--reason", "better").exit_code
-        == 0
+    better = promote_cli(
+        store, reports, "--version", "2", "--approver", OTHER, "--reason", "better", paths=paths
     )
+    assert better.exit_code == 0, better.output
     assert service.refresh() and service.champion.card.version == "2"  # swapped without a restart
 
+    # the migration matrix at promotion: champion v1's grades (rows) x v2's (columns) on every test row
+    grades = len(first.validation.grade_edges) + 1
+    forward = migration_of(client, name)
+    matrix = np.array(forward["matrix"])
+    assert (forward["from_version"], forward["to_version"], forward["population"]) == ("1", "2", "test split")
+    assert matrix.shape == (grades, grades) and matrix.sum() == forward["rows"] == test_rows > 0
+    assert forward["summary"]["same"] == pytest.approx(np.trace(matrix) / test_rows)
+    printed = better.output
+    assert f"Migration on the test split ({test_rows:,} rows)" in printed and "same grade" in printed
+    assert "version 1 (rows) -> version 2 (columns)" in printed
+
     # rollback: promote the earlier version, its own history line
-    back = promote_cli(store, reports, "--version", "1", "--approver", OTHER, "--reason", "rollback: RISK-2")
+    back = promote_cli(store, reports, "--version", "1", "--approver", OTHER, "--reason", "rollback: RISK-2",
+                       paths=paths)  # fmt: skip
     assert back.exit_code == 0, back.output
     assert service.refresh() and service.champion.card.version == "1"
+    backward = migration_of(client, name)  # the same rows graded the other way round: the transpose
+    assert (backward["from_version"], backward["to_version"]) == ("2", "1")
+    assert np.array_equal(np.array(backward["matrix"]), matrix.T)
     moves = [(h["alias"], h["from_version"], h["to_version"], h["who"]) for h in read_history(client, name)]
     assert moves == [
         ("challenger", None, "1", f"{system_user()} (register)"),
@@ -133,6 +168,8 @@ def test_register_challenger_promote_rollback_and_history(
     assert [x["why"] for x in exported][-2:] == ["better", "rollback: RISK-2"]
     assert exported[1]["gate"]["author"] == system_user() and "cost_difference" in str(exported[3]["gate"])
     assert "rollback: RISK-2" in (reports / HISTORY_HTML).read_text()
+    assert [x.get("migration", {}).get("rows") for x in exported] == [None, None, None, test_rows, test_rows]
+    assert f"{test_rows:,} rows, same grade" in (reports / HISTORY_HTML).read_text()
     assert (
         service.champion_history().iloc[0]["why"] == "rollback: RISK-2"
     )  # the app's Model tab, newest first
@@ -164,7 +201,23 @@ def test_register_challenger_promote_rollback_and_history(
     assert not out4["promoted"] and out4["version"] == "4"
     rejected = promote_cli(store, reports, "--version", "4", "--approver", OTHER, "--reason", "x")
     assert rejected.exit_code == 1 and "failed the gate" in rejected.output and "--force" in rejected.output
+    # the app's alias watcher serves the new champion without a restart (no refresh asked for): a dummy
+    # gives every client the same probability, the lightgbm champion does not
+    ids = service.store.ids[:2]
+    assert service.score_client(ids[0]).model_version == "1"
+    assert service.score_client(ids[0]).probability != service.score_client(ids[1]).probability
+    service.start_watcher()
+    # without the test split here (paths.split elsewhere) the matrix is missing: the line says why, the
+    # promotion goes ahead
     forced = promote_cli(store, reports, "--version", "4", "--approver", system_user(), "--reason", "drill",
-                         "--force", four_eyes=False)  # fmt: skip
+                         "--force", four_eyes=False, paths=[*paths, f"paths.split={tmp_path}/no-split"])  # fmt: skip
     assert forced.exit_code == 0, forced.output
     assert read_history(client, name)[-1]["gate"]["forced"] is True
+    assert "no-split" in migration_of(client, name)["error"] and "No migration matrix" in forced.output
+    deadline = time.monotonic() + 120
+    while service.champion.card.version != "4" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    service.stop()
+    scored = [service.score_client(i) for i in ids]
+    assert [r.model_version for r in scored] == ["4", "4"]
+    assert scored[0].probability == scored[1].probability

@@ -70,6 +70,8 @@ def _check_modelling(cfg: Config) -> None:
         raise ConfigError(
             f"tuning.max_evals is {cfg.tuning.max_evals} but model {cfg.model.name} has no search_space"
         )
+    if cfg.tuning.cv_folds < 0 or (cfg.model.max_cv_folds or 0) < 0:
+        raise ConfigError("tuning.cv_folds and model.max_cv_folds must be 0 (the validation split) or more")
     ray = cfg.tuning.ray
     if ray is not None and (ray.max_concurrent < 1 or (ray.threads_per_trial or 1) < 1):
         raise ConfigError("tuning.ray: max_concurrent and threads_per_trial must be at least 1")

@@ -123,6 +123,9 @@ class ModelConfig:
     early_stopping_rounds: int | None = None
     eval_metric: str | None = None
     scaling: ScorecardScaling | None = None  # scorecard only: its points scale
+    # at most this many folds per tuning trial (None: tuning.cv_folds; 0 or 1: the validation split), for a
+    # kind whose every fit is costly (a scorecard re-bins every feature): see `trial_folds`
+    max_cv_folds: int | None = None
     seed: int = 0
 
 
@@ -177,6 +180,13 @@ class TuningConfig:
     start_from_fixed: bool = False  # the model's fixed params (conf/model) are the first trial
     options: dict[str, Any] = field(default_factory=dict)  # extra keyword arguments of hyperopt.fmin
     ray: RayTuningConfig | None = None  # None: trials one after another in this process (hyperopt.fmin)
+
+
+def trial_folds(tuning: TuningConfig, model: ModelConfig) -> int:
+    """The folds a tuning trial of `model` is judged on: `tuning.cv_folds`, capped by the model's
+    `max_cv_folds`; 0 when the trials use the validation split (cv_folds 0 or 1)."""
+    folds = tuning.cv_folds if model.max_cv_folds is None else min(tuning.cv_folds, model.max_cv_folds)
+    return folds if folds > 1 else 0
 
 
 # ---- evaluation ---------------------------------------------------------------------------------------------

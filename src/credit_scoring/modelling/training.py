@@ -5,9 +5,10 @@ Order of operations on the validation split: early stopping and the Hyperopt obj
 the calibrator is fitted, then the threshold minimising the business cost of calibrated probabilities is
 chosen. The test split is only scored, once, at the end.
 
-With `tuning.cv_folds` > 1 the "validation" rows are the pool of train + valid: the objective is k-fold
-cross-validation on it (credit_scoring.modelling.crossval), the model is refitted on all of it, and the
-calibrator and threshold are fitted on the best trial's out-of-fold scores ("valid" metrics: out-of-fold).
+With `tuning.cv_folds` > 1 (capped by the model's `max_cv_folds`: `config.modelling.trial_folds`) the
+"validation" rows are the pool of train + valid: the objective is k-fold cross-validation on it
+(credit_scoring.modelling.crossval), the model is refitted on all of it, and the calibrator and threshold are
+fitted on the best trial's out-of-fold scores ("valid" metrics: out-of-fold).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from credit_scoring.config import Config
+from credit_scoring.config.modelling import trial_folds
 from credit_scoring.errors import ConfigError
 from credit_scoring.modelling.calibration import Calibrator
 from credit_scoring.modelling.costs import optimal_threshold
@@ -141,9 +143,8 @@ def _tune_cv(
     pool, names, threads = inputs.pool, inputs.feature_names, cfg.runtime.threads
     if pool is None:
         raise ConfigError("tuning.cv_folds > 1 needs the pool of train + valid rows")
-    folds = make_folds(
-        pool.X, pool.y, names, cfg.tuning.cv_folds, cfg.tuning.seed, cfg.model, cfg.resampling, threads
-    )
+    k = trial_folds(cfg.tuning, cfg.model)
+    folds = make_folds(pool.X, pool.y, names, k, cfg.tuning.seed, cfg.model, cfg.resampling, threads)
     tuning, cost = cfg.tuning, cfg.evaluation.cost
     objective = cv_objective(folds, pool.y, tuning.objective, cost)
     factory = functools.partial(
@@ -152,7 +153,7 @@ def _tune_cv(
             pool.X,
             pool.y,
             names,
-            tuning.cv_folds,
+            k,
             tuning.seed,
             cfg.model,
             cfg.resampling,
@@ -175,7 +176,7 @@ def fit_model(cfg: Config, inputs: ModelInputs, on_trial: Callable[[Trial], None
     ev, te = cfg.evaluation, inputs.test
     start = time.perf_counter()
     build_seconds = 0.0
-    if cfg.tuning.cv_folds > 1:
+    if trial_folds(cfg.tuning, cfg.model) > 1:
         result, va = _tune_cv(cfg, inputs, on_trial)
         raw = {"valid": result.oof_scores}
     else:
@@ -193,7 +194,7 @@ def fit_model(cfg: Config, inputs: ModelInputs, on_trial: Callable[[Trial], None
         "best_trial": result.best.number,
         "best_valid_loss": result.best.loss,
         "rounds": result.model.rounds or 0,  # the kept model's (the refit's with cross-validation)
-        "cv_folds": cfg.tuning.cv_folds if cfg.tuning.cv_folds > 1 else 0,
+        "cv_folds": trial_folds(cfg.tuning, cfg.model),
     }
     timings = {  # logged to MLflow, never written to metrics.json: the same inputs give the same bytes
         "seconds": round(time.perf_counter() - start, 1),

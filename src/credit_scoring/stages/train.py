@@ -1,6 +1,6 @@
 """Stage `train`: Hyperopt-tuned model, calibration, business-cost threshold, evaluation, MLflow run.
 
-Reads the resampled training split (and, with `tuning.cv_folds` > 1, the training split before resampling,
+Reads the resampled training split (and, with k-fold tuning trials, the training split before resampling,
 resampled per fold), the untouched validation and test splits, and the raw applicant rows
 (ingest + merge + split) that the logged pyfunc model is fitted and checked on. Writes the catalog's train
 outputs: metrics.json (DVC metrics, grouped by split), plots/*.csv (DVC plots), trials.csv, importance.csv
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from credit_scoring.config import Config
+from credit_scoring.config.modelling import trial_folds
 from credit_scoring.errors import InputDataError
 from credit_scoring.features.rows import part_application_rows, side_feature_names, split_rows
 from credit_scoring.io.catalog import PLOT_FILES, PLOTS_DIR, Catalog
@@ -93,7 +94,7 @@ def load_inputs(cfg: Config) -> tuple[Inputs, Frames]:
         for (context, entry), frame in zip(entries.items(), (train, valid, test), strict=True)
     }
     pool = None
-    if cfg.tuning.cv_folds > 1:  # train + valid before resampling and imputation: resampled per fold
+    if trial_folds(cfg.tuning, cfg.model) > 1:  # train + valid before resampling: resampled per fold
         raw_train = split_data(catalog.features_part("train").read(), names, ds.id, ds.target, None)
         pool = pool_of(raw_train, split_data(valid, names, ds.id, ds.target, None))
     model_inputs = ModelInputs(

@@ -69,9 +69,18 @@ def read_history(client: Any, name: str) -> list[dict[str, Any]]:
 
 
 def move_alias(
-    client: Any, name: str, alias: str, version: str, *, who: str, why: str, gate: dict[str, Any] | None
+    client: Any,
+    name: str,
+    alias: str,
+    version: str,
+    *,
+    who: str,
+    why: str,
+    gate: dict[str, Any] | None,
+    migration: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Set `alias` of `name` to `version` and append the move to the history; the line written."""
+    """Set `alias` of `name` to `version` and append the move to the history; the line written (with the
+    `migration` matrix of the test split when given: `tracking.migration`)."""
     before = alias_holder(client, name, alias)
     client.set_registered_model_alias(name, alias, str(version))
     previous = read_history(client, name)
@@ -86,6 +95,8 @@ def move_alias(
         "why": why,
         "gate": gate or {},
     }
+    if migration is not None:
+        line["migration"] = migration
     key = _key(ms)
     client.set_registered_model_tag(name, key, json.dumps(line, sort_keys=True))
     holder = alias_holder(client, name, alias)
@@ -105,13 +116,33 @@ def _cell(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def migration_html(record: dict[str, Any] | None) -> str:
+    """A history line's migration matrix (test split, champion grade x promoted grade) as a folded table."""
+    if not record:
+        return ""
+    if "error" in record:
+        return f"none: {_cell(record['error'])}"
+    s, matrix = record["summary"], record["matrix"]
+    head = "".join(f"<th>{g}</th>" for g in range(1, len(matrix) + 1))
+    body = "".join(
+        f"<tr><th>{g}</th>" + "".join(f"<td>{n}</td>" for n in row) + "</tr>"
+        for g, row in enumerate(matrix, start=1)
+    )
+    return (
+        f"<details><summary>{record['rows']:,} rows, same grade {s['same']:.1%}, within one "
+        f"{s['within_one']:.1%}</summary><table><thead><tr><th>v{_cell(record['from_version'])} &rarr; "
+        f"v{_cell(record['to_version'])}</th>{head}</tr></thead><tbody>{body}</tbody></table></details>"
+    )
+
+
 def history_html(lines: list[dict[str, Any]], name: str) -> str:
     """The history as one HTML page (newest first) in the reports' shell."""
-    head = "".join(f"<th>{c.replace('_', ' ')}</th>" for c in (*COLUMNS, "gate"))
+    head = "".join(f"<th>{c.replace('_', ' ')}</th>" for c in (*COLUMNS, "gate", "migration (test split)"))
     rows = "".join(
         "<tr>"
         + "".join(f"<td>{_cell(line.get(c))}</td>" for c in COLUMNS)
-        + f"<td>{_cell((line.get('gate') or {}).get('reason', ''))}</td></tr>"
+        + f"<td>{_cell((line.get('gate') or {}).get('reason', ''))}</td>"
+        + f"<td>{migration_html(line.get('migration'))}</td></tr>"
         for line in reversed(lines)
     )
     body = (

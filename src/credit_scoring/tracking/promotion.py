@@ -6,12 +6,16 @@ dataset than the configuration's, or with another feature schema than the champi
 `registry.replace_incomparable`); a version with no gate decision; a version the gate rejected (unless
 `force`, whose line in the history says so); the version that already holds the alias; and, with
 `registry.four_eyes`, an approver who is the author of the version's training run (its `mlflow.user` tag).
-Rolling back is promoting an earlier version: its own history line.
+Rolling back is promoting an earlier version: its own history line. When a version held the alias before,
+the line keeps the migration matrix of the test split from its grades to the promoted version's (`migration`,
+e.g. `tracking.migration.promotion_migration`); when it cannot be computed (no test split here, a model
+that cannot score), the line records why and the promotion goes ahead: a rollback never waits on it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from credit_scoring.config.modelling import RegistryConfig
@@ -75,8 +79,10 @@ def promote(
     reason: str,
     dataset: str,
     force: bool = False,
+    migration: Callable[[str, str], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Move `reg.alias` to `version` after the checks above; the history line written."""
+    """Move `reg.alias` to `version` after the checks above; the history line written (with
+    `migration(champion version, version)` when a version held the alias)."""
     version, approver, reason = str(version).strip(), approver.strip(), reason.strip()
     if not approver or not reason:
         raise PromotionRefused("--approver and --reason must not be empty")
@@ -110,4 +116,16 @@ def promote(
         "author": author,
         "forced": force and decision != "promoted",
     }
-    return move_alias(client, reg.model_name, reg.alias, version, who=approver, why=reason, gate=gate)
+    matrix = None if holder is None or migration is None else migration_or_reason(migration, holder, version)
+    return move_alias(client, reg.model_name, reg.alias, version, who=approver, why=reason, gate=gate,
+                      migration=matrix)  # fmt: skip
+
+
+def migration_or_reason(
+    compute: Callable[[str, str], dict[str, Any]], holder: str, version: str
+) -> dict[str, Any]:
+    """The migration record, or why there is none (the promotion is not refused for it)."""
+    try:
+        return compute(holder, version)
+    except Exception as exc:  # no test split here, a model that cannot load or score: recorded, not fatal
+        return {"from_version": holder, "to_version": version, "error": f"{type(exc).__name__}: {exc}"[:300]}

@@ -16,6 +16,7 @@ from credit_scoring.config.modelling import (
     ResamplingConfig,
     ResamplingMethod,
     TuningConfig,
+    trial_folds,
 )
 from credit_scoring.errors import ConfigError
 
@@ -65,6 +66,8 @@ def test_composition_with_group_switches() -> None:
         ("+model.unknown_knob=1", "unknown_knob"),
         ("model.search_space.num_leaves.low=100", "low < high"),
         ("registry.min_test_roc_auc=2", "min_test_roc_auc"),
+        ("tuning.cv_folds=-2", "cv_folds and model.max_cv_folds must be 0"),
+        ("++model.max_cv_folds=-1", "must be 0"),
     ],
 )
 def test_bad_settings_are_refused(override: str, message: str) -> None:
@@ -79,3 +82,18 @@ def test_registered_model_name_follows_the_dataset() -> None:
     assert home.registry.model_name == "credit_scoring-home_credit"
     assert single.registry.model_name == f"credit_scoring-{single.dataset.name}" != home.registry.model_name
     assert home.registry.replace_incomparable is False
+
+
+def test_trial_folds_cap_the_costly_kinds() -> None:
+    """tuning=hyperopt judges a trial on 5 folds; the scorecard (every fit re-bins every feature) caps them
+    to the validation split, LightGBM keeps them; an explicit model.max_cv_folds caps, never raises."""
+    lgbm = compose_config(["model=lightgbm", "tuning=hyperopt", *PATHS])
+    card = compose_config(["model=scorecard", "tuning=hyperopt", *PATHS])
+    assert lgbm.tuning.cv_folds == card.tuning.cv_folds == 5
+    assert trial_folds(lgbm.tuning, lgbm.model) == 5 and trial_folds(card.tuning, card.model) == 0
+    three = compose_config(["model=scorecard", "tuning=hyperopt", "model.max_cv_folds=3", *PATHS])
+    assert trial_folds(three.tuning, three.model) == 3
+    more = compose_config(["model=lightgbm", "tuning=hyperopt", "++model.max_cv_folds=8", *PATHS])
+    assert trial_folds(more.tuning, more.model) == 5
+    one = compose_config(["model=lightgbm", "tuning=hyperopt", "++model.max_cv_folds=1", *PATHS])
+    assert trial_folds(one.tuning, one.model) == 0  # one fold is the validation split

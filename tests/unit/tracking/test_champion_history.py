@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from mlflow.exceptions import MlflowException
 
@@ -20,6 +21,7 @@ from credit_scoring.tracking.history import (
     move_alias,
     read_history,
 )
+from credit_scoring.tracking.migration import migration_record
 
 
 class FakeRegistry:
@@ -97,3 +99,15 @@ def test_an_unreadable_line_is_shown_not_fatal(bad: str) -> None:
     reg = FakeRegistry()
     reg.tags["history.0000000000001.abcd1234"] = bad
     assert "unreadable" in read_history(reg, "m")[0]["why"]
+
+
+def test_the_history_line_keeps_the_matrix_and_the_html_shows_it(tmp_path: Path) -> None:
+    reg = FakeRegistry()
+    record = migration_record(np.array([0.01, 0.3]), np.array([0.07, 0.3]), [0.05, 0.1, 0.2], "1", "2")
+    move_alias(reg, "m", "champion", "1", who="ann", why="first", gate=None)
+    move_alias(reg, "m", "champion", "2", who="bob", why="better", gate=None, migration=record)
+    lines = read_history(reg, "m")
+    assert "migration" not in lines[0] and lines[1]["migration"]["matrix"] == record["matrix"]
+    export_history(reg, "m", tmp_path)
+    page = (tmp_path / HISTORY_HTML).read_text()
+    assert "2 rows, same grade 50.0%" in page and "migration (test split)" in page
