@@ -6,7 +6,8 @@ dataset than the configuration's, or with another feature schema than the champi
 `registry.replace_incomparable`); a version with no gate decision; a version the gate rejected (unless
 `force`, whose line in the history says so); the version that already holds the alias; and, with
 `registry.four_eyes`, an approver who is the author of the version's training run (its `mlflow.user` tag).
-Rolling back is promoting an earlier version: its own history line.
+Rolling back is promoting an earlier version: its own history line. The checks and the move happen under the
+registry lock of the aliases (`tracking.registry_lock`), as in the register stage.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from credit_scoring.config.modelling import RegistryConfig
 from credit_scoring.errors import CreditScoringError
 from credit_scoring.tracking.history import alias_holder, move_alias
+from credit_scoring.tracking.registry_lock import registry_lock
 
 AUTHOR_TAG = "mlflow.user"  # the training run's author, set by MLflow
 
@@ -80,34 +82,37 @@ def promote(
     version, approver, reason = str(version).strip(), approver.strip(), reason.strip()
     if not approver or not reason:
         raise PromotionRefused("--approver and --reason must not be empty")
-    mv = _version(client, reg.model_name, version)
-    holder = alias_holder(client, reg.model_name, reg.alias)
-    if holder == version:
-        raise PromotionRefused(f"version {version} of {reg.model_name!r} already holds @{reg.alias}")
-    check_lineage(client, reg, mv, dataset, holder)
-    tags = mv.tags or {}
-    decision = tags.get("gate_decision")
-    if decision is None:
-        raise PromotionRefused(f"version {version} has no gate decision: run the register stage (dvc repro)")
-    if decision != "promoted" and not force:
-        raise PromotionRefused(
-            f"version {version} failed the gate ({tags.get('gate_reason', 'no reason recorded')}); "
-            "--force promotes it anyway, with the reason in the history"
-        )
-    author = author_of(client, str(mv.run_id))
-    if reg.four_eyes and author and author.casefold() == approver.casefold():
-        raise PromotionRefused(
-            f"four-eyes rule: {approver!r} trained version {version} (run {mv.run_id}) and cannot approve it; "
-            "another person must (registry.four_eyes)"
-        )
-    outcome = json.loads(tags.get("gate_outcome", "{}"))
-    gate = {
-        "decision": decision,
-        "reason": tags.get("gate_reason"),
-        "test_roc_auc": tags.get("test_roc_auc"),
-        "test_business_cost": tags.get("test_business_cost"),
-        "comparison": outcome.get("comparison"),
-        "author": author,
-        "forced": force and decision != "promoted",
-    }
-    return move_alias(client, reg.model_name, reg.alias, version, who=approver, why=reason, gate=gate)
+    with registry_lock(client, reg):  # the holder checked is the one replaced (a racing register waits)
+        mv = _version(client, reg.model_name, version)
+        holder = alias_holder(client, reg.model_name, reg.alias)
+        if holder == version:
+            raise PromotionRefused(f"version {version} of {reg.model_name!r} already holds @{reg.alias}")
+        check_lineage(client, reg, mv, dataset, holder)
+        tags = mv.tags or {}
+        decision = tags.get("gate_decision")
+        if decision is None:
+            raise PromotionRefused(
+                f"version {version} has no gate decision: run the register stage (dvc repro)"
+            )
+        if decision != "promoted" and not force:
+            raise PromotionRefused(
+                f"version {version} failed the gate ({tags.get('gate_reason', 'no reason recorded')}); "
+                "--force promotes it anyway, with the reason in the history"
+            )
+        author = author_of(client, str(mv.run_id))
+        if reg.four_eyes and author and author.casefold() == approver.casefold():
+            raise PromotionRefused(
+                f"four-eyes rule: {approver!r} trained version {version} (run {mv.run_id}) and cannot approve it; "
+                "another person must (registry.four_eyes)"
+            )
+        outcome = json.loads(tags.get("gate_outcome", "{}"))
+        gate = {
+            "decision": decision,
+            "reason": tags.get("gate_reason"),
+            "test_roc_auc": tags.get("test_roc_auc"),
+            "test_business_cost": tags.get("test_business_cost"),
+            "comparison": outcome.get("comparison"),
+            "author": author,
+            "forced": force and decision != "promoted",
+        }
+        return move_alias(client, reg.model_name, reg.alias, version, who=approver, why=reason, gate=gate)
