@@ -156,6 +156,9 @@ class RayTuningConfig:
     max_concurrent: int = MISSING  # trials running at once (Ray's ConcurrencyLimiter)
     threads_per_trial: int | None = None
     storage_path: str | None = None  # Ray's results folder (None: a temporary one); shared on a cluster
+    # tries of ray.init: a local Ray's raylet must register within Ray's own fixed 30 s, missed on a loaded
+    # machine (each failed try is shut down before the next)
+    start_attempts: int = 1
 
 
 @dataclass
