@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # OpenMP waits without spinning (shared machines)
+os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")  # as modelling/tuning_ray.py, before `import ray`
 
 import argparse
 import dataclasses

@@ -13,6 +13,14 @@ this process' objective, for the model (or out-of-fold scores) kept: same parame
 
 from __future__ import annotations
 
+import os
+
+# Under `uv run`, Ray's default hook starts every worker with `uv run` in a packaged copy of the working
+# directory (a second .venv built in that copy, `uv run` at each worker start, and a failure when the working
+# directory holds no pyproject.toml). The workers use this interpreter instead (a cluster's nodes have the
+# package installed, docs/scaling.md); RAY_ENABLE_UV_RUN_RUNTIME_ENV=1 restores Ray's hook.
+os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")  # read when ray is imported, just below
+
 import logging
 import math
 import tempfile
