@@ -212,9 +212,10 @@ def _race(root: Path, overrides: list[list[str]]) -> list[str]:
                 env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
             )
         )  # fmt: skip
+    deadline = time.monotonic() + START_TIMEOUT
     for i, p in enumerate(racers):
         while not (root / f"racer_{i}.ready").exists():
-            assert p.poll() is None, (root / f"racer_{i}.log").read_text()[-3000:]
+            assert p.poll() is None and time.monotonic() < deadline, _tail(root / f"racer_{i}.log")
             time.sleep(0.05)
     go.touch()
     codes = [p.wait(timeout=900) for p in racers]
