@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # OpenMP waits without spinning (shared machines)
+os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")  # as modelling/tuning_ray.py, before `import ray`
 
 import argparse
 import dataclasses
@@ -107,16 +108,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import ray
 
+    from credit_scoring.config import compose_config
+    from credit_scoring.errors import CreditScoringError
+    from credit_scoring.modelling.tuning_ray import start_ray
+
     with tempfile.TemporaryDirectory(prefix="bench-tuning-") as tmp:
         overrides = prepare(Path(tmp), args.applicants)
         hyperopt = search(overrides, "hyperopt", args.trials)
+        ray_cfg = compose_config([*overrides, "tuning=ray"]).tuning.ray
+        assert ray_cfg is not None
         start = time.perf_counter()
-        try:
-            ray.init(
-                num_cpus=CORES, include_dashboard=False, log_to_driver=False
-            )  # started once, timed apart
-        except Exception as exc:  # a loaded machine: Ray's processes miss their start-up deadlines
-            print(f"tuning: Ray did not start ({exc}); hyperopt alone: {json.dumps(hyperopt)}")
+        try:  # started once (with the configured retries of a missed start-up deadline), timed apart
+            start_ray(dataclasses.replace(ray_cfg, address="", num_cpus=CORES))
+        except CreditScoringError as exc:
+            print(f"tuning: {exc}; hyperopt alone: {json.dumps(hyperopt)}")
             print(f"  {machine_note()}")
             return 1
         startup = time.perf_counter() - start

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,35 +175,120 @@ def test_server_refuses_requests_without_credentials(on_server: Server) -> None:
     assert err.value.code == 401
 
 
-def test_two_register_stages_racing_leave_one_consistent_champion(trained: dict, on_server: Server) -> None:
-    root, cfg = trained["root"], trained["cfg"]
-    name, alias = cfg.registry.model_name, cfg.registry.alias
-    client = MlflowClient(on_server.uri, registry_uri=on_server.uri)
-    before = {v.version for v in client.search_model_versions(f"name = '{name}'")}
-    code = (
-        "import sys; from credit_scoring.config import compose_config; "
-        "from credit_scoring.stages.register import run; "
-        "run(compose_config(sys.argv[1:]), log=lambda m: None)"
-    )
-    racers = []
-    for i in range(2):
-        overrides = [*_overrides(root), f"paths.register={root}/artifacts/register_race_{i}"]
-        racers.append(subprocess.Popen([sys.executable, "-c", code, *overrides], env=os.environ.copy()))
-    assert [p.wait(timeout=600) for p in racers] == [0, 0]
-    versions = {v.version for v in client.search_model_versions(f"name = '{name}'")}
-    assert versions == before  # register is idempotent: the run registered by the fixture keeps its version
-    outcomes = [
-        json.loads((root / f"artifacts/register_race_{i}/outcome.json").read_text()) for i in range(2)
+RACER = """
+import pathlib, sys, time
+from credit_scoring.config import compose_config
+from credit_scoring.stages.register import run
+ready, go = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+cfg = compose_config(sys.argv[3:])
+ready.touch()  # imported and configured: wait for the other racer, then go at the same moment
+while not go.exists():
+    time.sleep(0.01)
+run(cfg)
+"""
+RACE_MODEL = "team_race_model"  # a model of its own: no champion before the race
+
+
+def _race_overrides(root: Path, train: str, register: str) -> list[str]:
+    return [
+        *_overrides(root),
+        f"paths.train={root}/artifacts/{train}",
+        f"paths.register={root}/artifacts/{register}",
+        f"registry.model_name={RACE_MODEL}",
+        "registry.auto_promote=true",
+        "registry.cost_tolerance=1.0",  # wide margin: both pass; the race is about the registry, not the gate
+        "registry.bootstrap_resamples=200",
     ]
-    assert len({str(o["version"]) for o in outcomes}) == 1 and str(outcomes[0]["version"]) in before
-    held = str(client.get_model_version_by_alias(name, alias).version)
-    assert held in {str(v) for v in versions}
-    rows = on_server.pg(
-        "SELECT version FROM registered_model_aliases WHERE name = %s AND alias = %s", name, alias
+
+
+def _race(root: Path, overrides: list[list[str]]) -> list[str]:
+    """Start one register process per override list, release them at the same moment; their output."""
+    go, racers, logs = root / "race.go", [], []
+    for i, argv in enumerate(overrides):
+        log = (root / f"racer_{i}.log").open("w")
+        logs.append(log)
+        ready = root / f"racer_{i}.ready"
+        racers.append(
+            subprocess.Popen(
+                [sys.executable, "-c", RACER, str(ready), str(go), *argv],
+                env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
+            )
+        )  # fmt: skip
+    deadline = time.monotonic() + START_TIMEOUT
+    for i, p in enumerate(racers):
+        while not (root / f"racer_{i}.ready").exists():
+            assert p.poll() is None and time.monotonic() < deadline, _tail(root / f"racer_{i}.log")
+            time.sleep(0.05)
+    go.touch()
+    codes = [p.wait(timeout=900) for p in racers]
+    for log in logs:
+        log.close()
+    out = [(root / f"racer_{i}.log").read_text() for i in range(len(racers))]
+    assert codes == [0] * len(racers), "\n---\n".join(o[-3000:] for o in out)
+    return out
+
+
+def test_two_register_stages_racing_leave_one_consistent_champion(trained: dict, on_server: Server) -> None:
+    """Two DIFFERENT train runs (the fixture's and a second training of the same data with another model seed,
+    an about equally good model: both pass the gate under the wide cost tolerance) registered by two register processes released at the
+    same moment against the server, into a model with no champion yet.
+
+    The register stage decides and moves under the registry lock of the model's aliases
+    (tracking.registry_lock), so the racers run one after the other, in the order of their version numbers:
+    the first is decided with no champion and takes both aliases; the second is compared with the first (the
+    champion it replaces) and takes both from it. With registry.auto_promote each passing register writes one
+    history line per alias it moves (@challenger, then @champion): four lines, two per alias, each line's
+    from_version the version its gate compared with. The issue's "two history lines" are the two moves of
+    @champion. Without the lock both would be decided against no champion, and the second's line would
+    replace a version its gate never saw (from_version != champion_before): that is what this test catches.
+    """
+    from credit_scoring.tracking.history import read_history
+    from credit_scoring.tracking.registry_lock import lock_name
+
+    root = trained["root"]
+    # another model seed: a different model (equal outputs would give the same run key, hence one run)
+    second = compose_config([*_race_overrides(root, "train_race", "register_race_1"), "model.seed=7"])
+    train_stage(second, **QUIET)
+    outputs = _race(
+        root,
+        [
+            _race_overrides(root, "train", "register_race_0"),
+            _race_overrides(root, "train_race", "register_race_1"),
+        ],
     )
-    assert [str(r[0]) for r in rows] == [held]  # one alias row, the same the API answers
-    # TODO(lead, after merging branch `promotion`): assert the alias-move history has two lines for this
-    # race (one per register stage), e.g. from the promotion history the `promotion` branch records.
+    client = MlflowClient(on_server.uri, registry_uri=on_server.uri)
+    outcomes = [json.loads((root / f"artifacts/register_race_{i}/outcome.json").read_text()) for i in (0, 1)]
+    lives = [json.loads((root / f"artifacts/register_race_{i}/champion.json").read_text()) for i in (0, 1)]
+    assert all(o["promoted"] for o in outcomes), [o["reason"] for o in outcomes]
+    versions = sorted(client.search_model_versions(f"name = '{RACE_MODEL}'"), key=lambda v: int(v.version))
+    assert sorted(str(o["version"]) for o in outcomes) == [str(v.version) for v in versions]
+    assert len(versions) == 2 and versions[0].run_id != versions[1].run_id
+    for o in outcomes:  # each outcome.json is the decision recorded in the registry
+        mv = client.get_model_version(RACE_MODEL, o["version"])
+        assert json.loads(mv.tags["gate_outcome"]) == o and mv.tags["gate_decision"] == "promoted"
+    first, last = sorted(outcomes, key=lambda o: int(o["version"]))
+    assert first["champion_before"] is None  # decided before the other racer registered anything
+    assert last["champion_before"]["version"] == first["version"]  # compared with the champion it replaced
+    for alias in ("champion", "challenger"):
+        held = client.get_model_version_by_alias(RACE_MODEL, alias)
+        assert str(held.version) == last["version"] and held.tags["gate_decision"] == "promoted"
+        rows = on_server.pg(
+            "SELECT version FROM registered_model_aliases WHERE name = %s AND alias = %s", RACE_MODEL, alias
+        )
+        assert [str(r[0]) for r in rows] == [last["version"]]  # one alias row, the same the API answers
+    # champion.json: the last racer's is the registry's final state; the first's, the state it left
+    by_version = {o["version"]: live for o, live in zip(outcomes, lives, strict=True)}
+    key_of = {str(v.version): v.tags["run_key"] for v in versions}
+    for version in (first["version"], last["version"]):
+        held = {"version": version, "run_key": key_of[version]}
+        assert by_version[version] == {"model_name": RACE_MODEL, "champion": held, "challenger": held}
+    lines = [(h["alias"], h["from_version"], h["to_version"]) for h in read_history(client, RACE_MODEL)]
+    a, b = first["version"], last["version"]
+    assert lines == [
+        ("challenger", None, a), ("champion", None, a), ("challenger", a, b), ("champion", a, b)
+    ], outputs  # fmt: skip
+    assert [h["gate"]["champion_before"] for h in read_history(client, RACE_MODEL)] == [None, None, a, a]
+    assert lock_name(RACE_MODEL) not in {m.name for m in client.search_registered_models()}  # released
 
 
 def _overrides(root: Path) -> list[str]:

@@ -83,6 +83,9 @@ def _check_modelling(cfg: Config) -> None:
         raise ConfigError("registry.confidence must be in (0, 1)")
     if cfg.registry.bootstrap_resamples < 100:
         raise ConfigError("registry.bootstrap_resamples must be at least 100")
+    reg = cfg.registry
+    if not 0 < reg.lock_poll_seconds < reg.lock_stale_seconds <= reg.lock_wait_seconds:
+        raise ConfigError("registry: need 0 < lock_poll_seconds < lock_stale_seconds <= lock_wait_seconds")
     if cfg.registry.challenger_alias == cfg.registry.alias:
         raise ConfigError("registry.challenger_alias must differ from registry.alias")
     for name, p in cfg.model.search_space.items():

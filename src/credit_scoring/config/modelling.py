@@ -159,6 +159,9 @@ class RayTuningConfig:
     max_concurrent: int = MISSING  # trials running at once (Ray's ConcurrencyLimiter)
     threads_per_trial: int | None = None
     storage_path: str | None = None  # Ray's results folder (None: a temporary one); shared on a cluster
+    # tries of ray.init: a local Ray's raylet must register within Ray's own fixed 30 s, missed on a loaded
+    # machine (each failed try is shut down before the next)
+    start_attempts: int = 1
 
 
 @dataclass
@@ -256,5 +259,11 @@ class RegistryConfig:
     bootstrap_seed: int = MISSING
     input_example_rows: int = MISSING
     log_datasets: bool = MISSING
+    # the registry-side lock of the aliases (`tracking.registry_lock`): register and promote hold it while
+    # they read the champion and move the aliases; a waiter polls, takes a lock older than lock_stale_seconds
+    # as left by a killed mover, and gives up after lock_wait_seconds
+    lock_poll_seconds: float = MISSING
+    lock_stale_seconds: float = MISSING
+    lock_wait_seconds: float = MISSING
     # distributions pinned at their installed version in the logged model
     pip_requirements: list[str] = field(default_factory=list)

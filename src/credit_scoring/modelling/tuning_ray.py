@@ -13,6 +13,14 @@ this process' objective, for the model (or out-of-fold scores) kept: same parame
 
 from __future__ import annotations
 
+import os
+
+# Under `uv run`, Ray's default hook starts every worker with `uv run` in a packaged copy of the working
+# directory (a second .venv built in that copy, `uv run` at each worker start, and a failure when the working
+# directory holds no pyproject.toml). The workers use this interpreter instead (a cluster's nodes have the
+# package installed, docs/scaling.md); RAY_ENABLE_UV_RUN_RUNTIME_ENV=1 restores Ray's hook.
+os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")  # read when ray is imported, just below
+
 import logging
 import math
 import tempfile
@@ -31,6 +39,7 @@ from credit_scoring.config.modelling import (
     TuningAlgorithm,
     TuningConfig,
 )
+from credit_scoring.errors import CreditScoringError
 from credit_scoring.modelling.tuning import (
     Objective,
     ObjectiveFactory,
@@ -45,6 +54,8 @@ LOSS = "loss"
 NO_ROUNDS = -1  # `rounds` reported by models without boosting rounds
 METRIC = "metric."  # prefix of the objective's metrics in a trial's report
 _OBJECTIVES: dict[int, Objective] = {}  # per trial process: the objective it built, by thread count
+
+logger = logging.getLogger(__name__)
 
 
 def _run_trial(
@@ -97,10 +108,20 @@ def start_ray(cfg: RayTuningConfig) -> bool:
     if ray.is_initialized():
         return False
     quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING}
-    if cfg.address:
-        ray.init(address=cfg.address, **quiet)
-    else:
-        ray.init(num_cpus=cfg.num_cpus, **quiet)
+    where = {"address": cfg.address} if cfg.address else {"num_cpus": cfg.num_cpus}
+    for attempt in range(1, max(1, cfg.start_attempts) + 1):
+        try:
+            ray.init(**where, **quiet)
+            return True
+        except Exception as exc:  # Ray raises a bare Exception when its processes miss the start-up deadline
+            ray.shutdown()
+            if attempt >= cfg.start_attempts:
+                raise CreditScoringError(
+                    f"tuning.ray: Ray did not start after {attempt} attempt(s) ({exc}); on a loaded machine raise "
+                    "tuning.ray.start_attempts, or use tuning=hyperopt"
+                ) from None
+            logger.warning("tuning.ray: Ray did not start (%s); attempt %d of %d", exc, attempt + 1,
+                           cfg.start_attempts)  # fmt: skip
     return True
 
 

@@ -12,7 +12,9 @@ Honest with DVC (the stage runs on every `dvc repro`: `always_changed`): a train
 reuses its version, and a version whose decision is recorded with the same gate settings (version tag
 `gate_outcome`, written last) is not decided again, so a rerun changes nothing in the registry and writes the
 same outcome.json; a version without a decision (a killed register) or decided under other gate settings is
-decided (again) on the rerun, never against itself. champion.json (the versions and run keys holding
+decided (again) on the rerun, never against itself. Deciding and moving happen under the registry's lock of
+the model's aliases (`tracking.registry_lock`): two registers racing on one server run one after the other,
+so the second is compared with the champion the first left, the one it may replace. champion.json (the versions and run keys holding
 the aliases, byte-deterministic) changes exactly when an alias moved, including through `promote`, and the
 monitor stage depends on it. The stage exits 0 whether the version passes or not.
 """
@@ -39,6 +41,7 @@ from credit_scoring.scoring.pipeline import DECISION, PROBABILITY
 from credit_scoring.stages.runner import Log, run_main
 from credit_scoring.tracking.champion import find_champion, load_pipeline
 from credit_scoring.tracking.history import alias_holder, move_alias, system_user
+from credit_scoring.tracking.registry_lock import registry_lock
 from credit_scoring.tracking.store import setup_tracking, tracking_uri
 from credit_scoring.tracking.train_run import RUN_KEY_TAG, TrainRun, find_train_run
 
@@ -194,6 +197,48 @@ def record_decision(
     client.set_model_version_tag(reg.model_name, version, OUTCOME_TAG, json.dumps(outcome, sort_keys=True))
 
 
+def decide_and_move(
+    cfg: Config, client: MlflowClient, record: dict[str, Any], train: TrainRun, log: Log
+) -> dict[str, Any]:
+    """Register the run's version (once), decide the gate (once per gate settings) and move the aliases; the
+    outcome. Called under the registry lock: the champion it compares with is the one it replaces."""
+    reg = cfg.registry
+    existing = registered_version(client, reg.model_name, train.run_id)
+    if (before := decided(existing, cfg)) is not None:  # a racer registering the same run decided it
+        log(f"{reg.model_name} version {before['version']} (run {train.run_id}) was decided before: "
+            f"{before['reason']}")  # fmt: skip
+        return before
+    outcome = decide(cfg, client, record, train)
+    if existing is None:
+        lineage = outcome["challenger"]["lineage"]
+        existing = mlflow.register_model(
+            train.model_uri, reg.model_name,
+            tags={"run_id": train.run_id, RUN_KEY_TAG: record["run_key"], DATASET_TAG: lineage["dataset"] or "",
+                  SCHEMA_TAG: lineage["feature_schema"] or ""},
+        )  # fmt: skip
+    else:
+        log(f"{reg.model_name} version {existing.version}: no decision with these gate settings (new "
+            "settings, or an interrupted register): deciding now")  # fmt: skip
+    # key order as when read back from the tag: a rerun writes the same bytes
+    outcome = json.loads(json.dumps({"version": str(existing.version), **outcome}, sort_keys=True))
+    record_decision(client, reg, outcome["version"], train.run_id, outcome)
+    if outcome["promoted"]:
+        figures, who = gate_figures(outcome), f"{system_user()} (register)"
+        if alias_holder(client, reg.model_name, reg.challenger_alias) != outcome["version"]:
+            move_alias(client, reg.model_name, reg.challenger_alias, outcome["version"], who=who,
+                       why=outcome["reason"], gate=figures)  # fmt: skip
+        if reg.auto_promote and alias_holder(client, reg.model_name, reg.alias) != outcome["version"]:
+            move_alias(client, reg.model_name, reg.alias, outcome["version"],
+                       who=f"{system_user()} (registry.auto_promote)", why=outcome["reason"], gate=figures)  # fmt: skip
+    verdict = (
+        f"took @{reg.alias}" if outcome["promoted"] and reg.auto_promote
+        else f"took @{reg.challenger_alias} (credit-scoring promote makes it @{reg.alias})" if outcome["promoted"]
+        else f"registered without @{reg.challenger_alias}"
+    )  # fmt: skip
+    log(f"{reg.model_name} version {outcome['version']} {verdict}: {outcome['reason']}")
+    return outcome
+
+
 def run(cfg: Config, log: Log = print) -> dict[str, Any]:
     """The train stage's run record -> a registered version (decided once) + outcome.json, champion.json."""
     reg, catalog = cfg.registry, Catalog(cfg.paths)
@@ -203,41 +248,14 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
     train = find_train_run(client, reg.experiment, record["run_key"])
 
     existing = registered_version(client, reg.model_name, train.run_id)
-    if (before := decided(existing, cfg)) is not None:
-        outcome = before
+    if (outcome := decided(existing, cfg)) is not None:  # a rerun: nothing moves, no lock taken
         log(f"{reg.model_name} version {outcome['version']} (run {train.run_id}) was decided before: "
             f"{outcome['reason']}")  # fmt: skip
+        aliases = live_aliases(client, reg)
     else:
-        outcome = decide(cfg, client, record, train)
-        if existing is None:
-            lineage = outcome["challenger"]["lineage"]
-            existing = mlflow.register_model(
-                train.model_uri, reg.model_name,
-                tags={"run_id": train.run_id, RUN_KEY_TAG: record["run_key"], DATASET_TAG: lineage["dataset"] or "",
-                      SCHEMA_TAG: lineage["feature_schema"] or ""},
-            )  # fmt: skip
-        else:
-            log(f"{reg.model_name} version {existing.version}: no decision with these gate settings (new "
-                "settings, or an interrupted register): deciding now")  # fmt: skip
-        # key order as when read back from the tag: a rerun writes the same bytes
-        outcome = json.loads(json.dumps({"version": str(existing.version), **outcome}, sort_keys=True))
-        record_decision(client, reg, outcome["version"], train.run_id, outcome)
-        if outcome["promoted"]:
-            figures, who = gate_figures(outcome), f"{system_user()} (register)"
-            if alias_holder(client, reg.model_name, reg.challenger_alias) != outcome["version"]:
-                move_alias(client, reg.model_name, reg.challenger_alias, outcome["version"], who=who,
-                           why=outcome["reason"], gate=figures)  # fmt: skip
-            if reg.auto_promote and alias_holder(client, reg.model_name, reg.alias) != outcome["version"]:
-                move_alias(client, reg.model_name, reg.alias, outcome["version"],
-                           who=f"{system_user()} (registry.auto_promote)", why=outcome["reason"], gate=figures)  # fmt: skip
-        verdict = (
-            f"took @{reg.alias}" if outcome["promoted"] and reg.auto_promote
-            else f"took @{reg.challenger_alias} (credit-scoring promote makes it @{reg.alias})" if outcome["promoted"]
-            else f"registered without @{reg.challenger_alias}"
-        )  # fmt: skip
-        log(f"{reg.model_name} version {outcome['version']} {verdict}: {outcome['reason']}")
-
-    aliases = live_aliases(client, reg)
+        with registry_lock(client, reg, log):  # two registers racing on one server: one after the other
+            outcome = decide_and_move(cfg, client, record, train, log)
+            aliases = live_aliases(client, reg)  # as this stage left them
     with catalog.staging(NAME) as staging:
         catalog.outcome.write(outcome, staging)
         catalog.live_aliases.write(aliases, staging)

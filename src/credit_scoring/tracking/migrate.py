@@ -18,6 +18,8 @@ from mlflow.entities import Metric, Param, ViewType
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from credit_scoring.tracking.registry_lock import is_lock
+
 MIGRATED_FROM = "migrated_from"  # tag of a copied run: its id in the source store
 PARENT_TAG = "mlflow.parentRunId"
 REGISTERED_PREFIX = "registered"
@@ -80,6 +82,8 @@ def _copy_registry(
     source: MlflowClient, dest: MlflowClient, runs: dict[str, str], report: MigrationReport
 ) -> None:
     for model in source.search_registered_models(max_results=1000):
+        if is_lock(model):  # a register or promote was moving aliases in the source: not a model
+            continue
         try:
             dest.create_registered_model(model.name, tags=model.tags or None, description=model.description)
         except MlflowException as err:

@@ -10,6 +10,8 @@ Rolling back is promoting an earlier version: its own history line. When a versi
 the line keeps the migration matrix of the test split from its grades to the promoted version's (`migration`,
 e.g. `tracking.migration.promotion_migration`); when it cannot be computed (no test split here, a model
 that cannot score), the line records why and the promotion goes ahead: a rollback never waits on it.
+The checks and the move happen under the registry lock of the aliases (`tracking.registry_lock`), as in the
+register stage.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from credit_scoring.config.modelling import RegistryConfig
 from credit_scoring.errors import CreditScoringError
 from credit_scoring.tracking.history import alias_holder, move_alias
+from credit_scoring.tracking.registry_lock import registry_lock
 
 AUTHOR_TAG = "mlflow.user"  # the training run's author, set by MLflow
 
@@ -86,39 +89,44 @@ def promote(
     version, approver, reason = str(version).strip(), approver.strip(), reason.strip()
     if not approver or not reason:
         raise PromotionRefused("--approver and --reason must not be empty")
-    mv = _version(client, reg.model_name, version)
-    holder = alias_holder(client, reg.model_name, reg.alias)
-    if holder == version:
-        raise PromotionRefused(f"version {version} of {reg.model_name!r} already holds @{reg.alias}")
-    check_lineage(client, reg, mv, dataset, holder)
-    tags = mv.tags or {}
-    decision = tags.get("gate_decision")
-    if decision is None:
-        raise PromotionRefused(f"version {version} has no gate decision: run the register stage (dvc repro)")
-    if decision != "promoted" and not force:
-        raise PromotionRefused(
-            f"version {version} failed the gate ({tags.get('gate_reason', 'no reason recorded')}); "
-            "--force promotes it anyway, with the reason in the history"
+    with registry_lock(client, reg):  # the holder checked is the one replaced (a racing register waits)
+        mv = _version(client, reg.model_name, version)
+        holder = alias_holder(client, reg.model_name, reg.alias)
+        if holder == version:
+            raise PromotionRefused(f"version {version} of {reg.model_name!r} already holds @{reg.alias}")
+        check_lineage(client, reg, mv, dataset, holder)
+        tags = mv.tags or {}
+        decision = tags.get("gate_decision")
+        if decision is None:
+            raise PromotionRefused(
+                f"version {version} has no gate decision: run the register stage (dvc repro)"
+            )
+        if decision != "promoted" and not force:
+            raise PromotionRefused(
+                f"version {version} failed the gate ({tags.get('gate_reason', 'no reason recorded')}); "
+                "--force promotes it anyway, with the reason in the history"
+            )
+        author = author_of(client, str(mv.run_id))
+        if reg.four_eyes and author and author.casefold() == approver.casefold():
+            raise PromotionRefused(
+                f"four-eyes rule: {approver!r} trained version {version} (run {mv.run_id}) and cannot approve it; "
+                "another person must (registry.four_eyes)"
+            )
+        outcome = json.loads(tags.get("gate_outcome", "{}"))
+        gate = {
+            "decision": decision,
+            "reason": tags.get("gate_reason"),
+            "test_roc_auc": tags.get("test_roc_auc"),
+            "test_business_cost": tags.get("test_business_cost"),
+            "comparison": outcome.get("comparison"),
+            "author": author,
+            "forced": force and decision != "promoted",
+        }
+        matrix = (
+            None if holder is None or migration is None else migration_or_reason(migration, holder, version)
         )
-    author = author_of(client, str(mv.run_id))
-    if reg.four_eyes and author and author.casefold() == approver.casefold():
-        raise PromotionRefused(
-            f"four-eyes rule: {approver!r} trained version {version} (run {mv.run_id}) and cannot approve it; "
-            "another person must (registry.four_eyes)"
-        )
-    outcome = json.loads(tags.get("gate_outcome", "{}"))
-    gate = {
-        "decision": decision,
-        "reason": tags.get("gate_reason"),
-        "test_roc_auc": tags.get("test_roc_auc"),
-        "test_business_cost": tags.get("test_business_cost"),
-        "comparison": outcome.get("comparison"),
-        "author": author,
-        "forced": force and decision != "promoted",
-    }
-    matrix = None if holder is None or migration is None else migration_or_reason(migration, holder, version)
-    return move_alias(client, reg.model_name, reg.alias, version, who=approver, why=reason, gate=gate,
-                      migration=matrix)  # fmt: skip
+        return move_alias(client, reg.model_name, reg.alias, version, who=approver, why=reason, gate=gate,
+                          migration=matrix)  # fmt: skip
 
 
 def migration_or_reason(
