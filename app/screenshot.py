@@ -116,7 +116,8 @@ def capture(
 
 
 def _letter_shot(page, out: Path) -> None:
-    """Download the letter of the client looked up (Download the decision) and screenshot its HTML page."""
+    """Download the letter of the client looked up (Download the decision) and screenshot its HTML page
+    (in the same page: the app's last use here)."""
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.locator("#download").click()
     link = page.locator("#letter a[href*='.html']").first
@@ -124,12 +125,10 @@ def _letter_shot(page, out: Path) -> None:
     with page.expect_download() as info:
         link.click()
     html = Path(info.value.path()).read_text(encoding="utf-8")
-    sheet = page.context.new_page()
-    sheet.set_viewport_size({"width": 800, "height": 1000})
-    sheet.set_content(html)
+    page.set_viewport_size({"width": 800, "height": 1000})  # the letter replaces the app in this page
+    page.set_content(html)
     out.parent.mkdir(parents=True, exist_ok=True)
-    sheet.screenshot(path=str(out), full_page=True)
-    sheet.close()
+    page.screenshot(path=str(out), full_page=True)
 
 
 cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False)

@@ -100,7 +100,7 @@ def test_the_page_in_french_then_english(browser, app_server, client_ids) -> Non
         page.get_by_role("heading", name="Modèle champion").wait_for()
         assert page.get_by_role("cell", name="Seuil de décision").count() == 1
         assert page.get_by_text("Historique du champion").count() >= 1
-        page.get_by_role("tab", name="Client").click()
+        page.get_by_role("tab", name="Client", exact=True).click()
         page.locator("#language").get_by_text("English").click()  # the visible switch
         page.locator("#decision").get_by_text("GRANTED").or_(
             page.locator("#decision").get_by_text("REFUSED")
