@@ -97,3 +97,25 @@ def test_the_model_card_in_french() -> None:
     assert "part des clients refusés" in fr and "toutes les 30 s" in fr and "non enregistré" in fr
     assert "### Champion model" in en and "| Decision threshold | 0.1234 (refused at or above) |" in en
     assert "Modèle" not in en and "Decision threshold" not in fr
+
+
+def test_the_what_if_fields_words_in_french() -> None:
+    from app.layout import field_words
+
+    from credit_scoring.serving.requests import FieldInfo
+
+    cfg = compose_config([])
+    fr = Labeller(cfg.serving.plain_words, (), cfg.serving.translations["fr"], "fr")
+    en = Labeller(cfg.serving.plain_words)
+    income = FieldInfo("NAME_INCOME_TYPE", "Income type", "category", "", ["Working", "Pensioner"], False)
+    words = field_words(income, fr, "fr")
+    assert words == {
+        "label": "Type de revenu",
+        "choices": [("salarié", "Working"), ("retraité", "Pensioner")],
+    }
+    assert field_words(income, en, "en")["choices"][0] == ("Working", "Working")  # the value stays the code
+    car = FieldInfo("FLAG_OWN_CAR", "Owns a car", "flag", "", [], False)
+    assert field_words(car, fr, "fr") == {
+        "label": "Possède une voiture",
+        "choices": [("oui", "yes"), ("non", "no")],
+    }
