@@ -76,6 +76,10 @@ def launch(service: ScoringService, credentials: tuple[str, str] | None, block: 
         show_error=True,
         quiet=True,
         prevent_thread_lock=not block,
+        # Gradio's own check that it can reach itself (one HEAD request, 3 s timeout) fails on a loaded machine
+        # and then refuses to start ("localhost is not accessible"); `_frontend` gates only that check
+        # (gradio 6.31 blocks.py), the page is served the same
+        _frontend=False,
         theme=THEME,  # WCAG AA contrast (app.theme)
         css=CSS,
         head=HEAD,  # one fix of Gradio's own markup for axe (app.theme)
