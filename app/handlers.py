@@ -68,6 +68,10 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
+def _is_zero(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == 0
+
+
 class Handlers:
     """The page's event handlers over one service; `fields` are the what-if form's, as built. Every handler
     that writes words takes the page's language (`lang`: en, fr)."""
@@ -147,8 +151,12 @@ class Handlers:
         return value if f.kind in ("category", "flag") else as_text(value)
 
     def typical(self, lang: str = "en") -> tuple[Any, ...]:
-        """A new client from a typical one (medians of past clients)."""
-        values = self.service.typical_values()
+        """A new client from a typical one (medians of past clients). A number whose median is 0 (most
+        clients have no children) is left empty: a new client's form holds no 0 the user did not type."""
+        values = {
+            column: None if _is_zero(value) else value
+            for column, value in self.service.typical_values().items()
+        }
         return (None, t(lang, "new_client_text"), *[self._value(f, values) for f in self.fields])
 
     def blank(self, lang: str = "en") -> tuple[Any, ...]:
@@ -179,13 +187,19 @@ class Handlers:
 
     def check(self, lang: str = "en") -> tuple[str, str]:
         changed = self.service.refresh(retry_failed=True)
-        md = model_markdown(self.service.model_info())
+        md = model_markdown(self.service.model_info(), lang)
         if changed:
             gr.Info(t(lang, "now_serving", version=self.service.champion.card.version))
         return header_markdown(self.service, lang), md
 
     def tick(self, lang: str = "en") -> tuple[str, str]:
-        return header_markdown(self.service, lang), model_markdown(self.service.model_info())
+        return header_markdown(self.service, lang), model_markdown(self.service.model_info(), lang)
+
+    def history(self, lang: str = "en") -> Any:
+        """The Model tab's table of the aliases' moves, its headers in `lang`."""
+        frame = self.service.champion_history()
+        names = t(lang, "history_columns").split("|")
+        return frame.rename(columns=dict(zip(frame.columns, names, strict=False)))
 
     def page(self, lang: str = "en") -> tuple[Any, ...]:
         """What a (re)opened page shows of the champion served now (it may have changed since start)."""

@@ -19,7 +19,8 @@ from app.handlers import Handlers, guarded, register_api
 from app.locales import EN, FR, LANGUAGES, t
 from app.points import points_view
 from app.texts import header_markdown, model_markdown
-from credit_scoring.serving.requests import FieldInfo
+from credit_scoring.serving.explain import Labeller
+from credit_scoring.serving.requests import NO, YES, FieldInfo
 from credit_scoring.serving.results import KNOWN, PRODUCTION
 from credit_scoring.serving.service import ScoringService
 
@@ -30,31 +31,54 @@ BROWSER_LANGUAGE = "() => ((navigator.language || 'en').toLowerCase().startsWith
 
 
 class Labels:
-    """The translatable words of the components: each (component, attribute, words(lang))."""
+    """The translatable words of the components: each (component, updates(lang)), the attributes to set."""
 
     def __init__(self) -> None:
-        self.items: list[tuple[gr.components.Component | gr.Tab, str, Callable[[str], str]]] = []
+        self.items: list[tuple[gr.components.Component | gr.Tab, Callable[[str], dict[str, Any]]]] = []
 
-    def __call__(self, component: Any, key: str | Callable[[str], str], attr: str = "label") -> Any:
-        self.items.append((component, attr, key if callable(key) else (lambda lang, k=key: t(lang, k))))
+    def __call__(self, component: Any, key: str | Callable[[str], Any], attr: str = "label") -> Any:
+        words = key if callable(key) else (lambda lang, k=key: t(lang, k))
+        return self.many(component, lambda lang: {attr: words(lang)})
+
+    def many(self, component: Any, updates: Callable[[str], dict[str, Any]]) -> Any:
+        """Several attributes of one component (e.g. a field's label and its choices' words)."""
+        self.items.append((component, updates))
         return component
 
     @property
     def components(self) -> list[Any]:
-        return [c for c, _, _ in self.items]
+        return [c for c, _ in self.items]
 
     def relabel(self, lang: str) -> list[Any]:
-        return [gr.update(**{attr: words(lang)}) for _, attr, words in self.items]
+        return [gr.update(**updates(lang)) for _, updates in self.items]
 
 
-def field_component(f: FieldInfo, value: Any = None) -> gr.components.Component:
-    label = f"{f.label} ({f.unit})" if f.unit else f.label
+def field_words(f: FieldInfo, labeller: Labeller, lang: str) -> dict[str, Any]:
+    """A what-if field's label (and its choices' words) in the labeller's language; the values stay codes."""
+    label = labeller.label(f.column)
+    unit = labeller.units.get(f.unit, f.unit) if f.unit else ""
+    words: dict[str, Any] = {"label": f"{label} ({unit})" if unit else label}
     if f.kind == "category":
-        return gr.Dropdown(choices=f.choices, label=label, allow_custom_value=True, value=value)
-    if f.kind == "flag":
-        return gr.Radio(choices=["yes", "no"], label=label, value=value)
-    # a text box, not gr.Number: an empty Number shows 0, and an empty field must stay missing
-    return gr.Textbox(label=label, value=value or "", placeholder=I18N("missing_placeholder"), max_lines=1)
+        words["choices"] = [(labeller.level(f.column, code), code) for code in f.choices]
+    elif f.kind == "flag":
+        words["choices"] = [(t(lang, YES), YES), (t(lang, NO), NO)]
+    return words
+
+
+def field_component(
+    f: FieldInfo, labels: Labels, service: ScoringService, value: Any = None
+) -> gr.components.Component:
+    """A what-if field (its words follow the language switch)."""
+    words = field_words(f, service.labeller("en"), "en")
+    if f.kind == "category":
+        component: Any = gr.Dropdown(**words, allow_custom_value=True, value=value)
+    elif f.kind == "flag":
+        component = gr.Radio(**words, value=value)
+    else:  # a text box, not gr.Number: an empty Number shows 0, and an empty field must stay missing
+        component = gr.Textbox(
+            **words, value=value or "", placeholder=I18N("missing_placeholder"), max_lines=1
+        )
+    return labels.many(component, lambda lang: field_words(f, service.labeller(lang), lang))
 
 
 def _decision_view(
@@ -136,27 +160,30 @@ def _client_tab(service: ScoringService, labels: Labels) -> SimpleNamespace:
 
 
 def _context_tab(service: ScoringService, labels: Labels) -> SimpleNamespace:
-    choices = service.choices()
-    first = [c[1] for c in choices[:2]] + [None, None]
+    features = [f for _, f in service.choices()]  # numeric features, most important first
+
+    def choices(lang: str) -> list[tuple[str, str]]:
+        labeller = service.labeller(lang)
+        return [(labeller.label(f), f) for f in features]
+
+    def dropdown(key: str, value: str | None, **kwargs: Any) -> gr.Dropdown:
+        component = gr.Dropdown(choices=choices("en"), value=value, label=I18N(key), **kwargs)
+        return labels.many(component, lambda lang: {"label": t(lang, key), "choices": choices(lang)})
+
+    first = [*features[:2], None, None]
     importance = labels(
         gr.Plot(charts.importance_chart(service.importance()), label=I18N("importance_label")),
         "importance_label",
     )
-    feature = labels(
-        gr.Dropdown(choices=choices, value=first[0], label=I18N("feature_to_compare")), "feature_to_compare"
-    )
+    feature = dropdown("feature_to_compare", first[0])
     with gr.Row():
         with gr.Column(min_width=WIDE):
             dist_all = labels(gr.Plot(label=I18N("all_known")), "all_known")
         with gr.Column(min_width=WIDE):
             dist_similar = labels(gr.Plot(label=I18N("similar")), "similar")
     with gr.Row():
-        x = labels(
-            gr.Dropdown(choices=choices, value=first[0], label=I18N("x_axis"), min_width=220), "x_axis"
-        )
-        y = labels(
-            gr.Dropdown(choices=choices, value=first[1], label=I18N("y_axis"), min_width=220), "y_axis"
-        )
+        x = dropdown("x_axis", first[0], min_width=220)
+        y = dropdown("y_axis", first[1], min_width=220)
     bivariate = labels(gr.Plot(label=I18N("two_features")), "two_features")
     return SimpleNamespace(
         importance=importance, feature=feature, x=x, y=y, outputs=[dist_all, dist_similar, bivariate]
@@ -172,7 +199,10 @@ def _what_if_tab(handlers: Handlers, labels: Labels) -> SimpleNamespace:
         typical = labels(gr.Button(I18N("typical"), elem_id="typical"), "typical", "value")
         blank = labels(gr.Button(I18N("blank"), elem_id="blank"), "blank", "value")
     with gr.Row(elem_id="what-if-form"):
-        inputs = [field_component(f, v) for f, v in zip(handlers.fields, start, strict=True)]
+        inputs = [
+            field_component(f, labels, handlers.service, v)
+            for f, v in zip(handlers.fields, start, strict=True)
+        ]
     score = labels(
         gr.Button(I18N("score_form"), variant="primary", elem_id="score-form"), "score_form", "value"
     )
@@ -228,7 +258,10 @@ def build_app(service: ScoringService) -> gr.Blocks:
             with labels(gr.Tab(I18N("tab_model"), id="model"), "tab_model"):
                 model_info = gr.Markdown(model_markdown(service.model_info()))
                 check_now = labels(gr.Button(I18N("check_now")), "check_now", "value")
-                history = gr.Dataframe(service.champion_history, label="Champion history", interactive=False)
+                history = labels(
+                    gr.Dataframe(handlers.history, label=I18N("history_label"), interactive=False),
+                    "history_label",
+                )
 
         view = client.view
         client_outputs = [
@@ -270,7 +303,7 @@ def build_app(service: ScoringService) -> gr.Blocks:
             concurrency_limit=1,
         )
         check_now.click(guarded(handlers.check), lang, [header, model_info], **PRIVATE).then(
-            guarded(service.champion_history), None, history, **PRIVATE
+            guarded(handlers.history), lang, history, **PRIVATE
         )
         page_outputs = [header, model_info, ctx.importance]
         demo.load(guarded(handlers.page), lang, page_outputs, **PRIVATE)
@@ -280,7 +313,7 @@ def build_app(service: ScoringService) -> gr.Blocks:
             guarded(handlers.page), lang, page_outputs, **PRIVATE
         ).then(guarded(handlers.relookup), [current_id, lang], client_outputs, **PRIVATE).then(
             context, context_inputs, ctx.outputs, **PRIVATE
-        )
+        ).then(guarded(handlers.history), lang, history, **PRIVATE)
         if service.serving.reload_seconds > 0:
             gr.Timer(service.serving.reload_seconds).tick(
                 handlers.tick, lang, [header, model_info], **PRIVATE

@@ -93,7 +93,8 @@ EN = {
     "out_of_range_item": "{label}: {value} (past clients: {low} to {high})",
     "new_client_text": (
         "**New client**: the form starts from a typical client (the median of past clients, the most frequent "
-        "answer); fields left empty are missing; no credit history."
+        "answer); a number whose median is 0 (e.g. children) is left empty, type it if you know it; fields "
+        "left empty are missing; no credit history."
     ),
     "empty_form_text": "**New client**: every field is empty (missing) until you type it; no credit history.",
     "what_if_text": (
@@ -142,6 +143,45 @@ EN = {
     "against": "{x} against {y}",
     "known_by_outcome": "known clients by outcome",
     "no_pairs": "No clients have both values.",
+    # the Model tab
+    "card_title": "Champion model",
+    "card_item": "item",
+    "card_value": "value",
+    "card_model": "Model",
+    "card_version": "Version",
+    "card_run": "Run",
+    "card_kind": "Model kind",
+    "card_trained": "Trained",
+    "card_registered": "Registered",
+    "card_threshold": "Decision threshold",
+    "card_threshold_note": "refused at or above",
+    "card_costs": "Cost weights",
+    "card_costs_text": "missed default (false negative) = {fn}, refused good client (false positive) = {fp}",
+    "card_gate": "Gate",
+    "card_loaded": "Loaded by the app",
+    "card_checked": "Alias checked",
+    "card_every": "every {s} s",
+    "card_button_only": "only with the button below",
+    "not_recorded": "not recorded",
+    "card_check_failed": "Last check failed",
+    "card_metrics": "Test metrics (held-out test clients)",
+    "card_metric": "metric",
+    "card_meaning": "meaning",
+    "card_none": "none recorded",
+    "metric_roc_auc": "ranking of risky before safe clients (0.5 = chance, 1 = perfect)",
+    "metric_gini": "2 x ROC AUC - 1",
+    "metric_pr_auc": "precision-recall area (defaulters are rare)",
+    "metric_business_cost": "cost per applicant with the cost weights below (lower is better)",
+    "metric_business_cost_ratio": "cost relative to refusing or accepting everybody (below 1 = useful)",
+    "metric_brier": "mean squared error of the probabilities (lower is better)",
+    "metric_precision": "share of refused clients who would have defaulted",
+    "metric_recall": "share of defaulters who are refused",
+    "metric_refusal_rate": "share of clients refused",
+    "metric_ks": "Kolmogorov-Smirnov separation of defaulters and others",
+    "history_label": "Champion history",
+    "history_columns": "at|alias|from version|to version|who|why",
+    "yes": "yes",
+    "no": "no",
 }
 
 FR = {
@@ -221,7 +261,8 @@ FR = {
     "out_of_range_item": "{label} : {value} (clients passés : de {low} à {high})",
     "new_client_text": (
         "**Nouveau client** : le formulaire part d'un client type (la médiane des clients passés, la réponse la "
-        "plus fréquente) ; les champs laissés vides sont manquants ; pas d'historique de crédit."
+        "plus fréquente) ; un nombre dont la médiane est 0 (par exemple les enfants) reste vide, saisissez-le "
+        "si vous le connaissez ; les champs laissés vides sont manquants ; pas d'historique de crédit."
     ),
     "empty_form_text": (
         "**Nouveau client** : chaque champ est vide (manquant) tant que vous ne le saisissez pas ; pas "
@@ -272,6 +313,44 @@ FR = {
     "against": "{x} en fonction de {y}",
     "known_by_outcome": "clients connus par issue",
     "no_pairs": "Aucun client n'a les deux valeurs.",
+    "card_title": "Modèle champion",
+    "card_item": "élément",
+    "card_value": "valeur",
+    "card_model": "Modèle",
+    "card_version": "Version",
+    "card_run": "Exécution",
+    "card_kind": "Type de modèle",
+    "card_trained": "Entraîné le",
+    "card_registered": "Enregistré le",
+    "card_threshold": "Seuil de décision",
+    "card_threshold_note": "refus à partir du seuil",
+    "card_costs": "Poids des coûts",
+    "card_costs_text": "défaut manqué (faux négatif) = {fn}, bon client refusé (faux positif) = {fp}",
+    "card_gate": "Contrôle",
+    "card_loaded": "Chargé par l'application",
+    "card_checked": "Alias vérifié",
+    "card_every": "toutes les {s} s",
+    "card_button_only": "seulement avec le bouton ci-dessous",
+    "not_recorded": "non enregistré",
+    "card_check_failed": "Échec de la dernière vérification",
+    "card_metrics": "Métriques de test (clients de test mis de côté)",
+    "card_metric": "métrique",
+    "card_meaning": "signification",
+    "card_none": "aucune enregistrée",
+    "metric_roc_auc": "classement des clients risqués avant les clients sûrs (0,5 = hasard, 1 = parfait)",
+    "metric_gini": "2 x ROC AUC - 1",
+    "metric_pr_auc": "aire précision-rappel (les défauts sont rares)",
+    "metric_business_cost": "coût par demandeur avec les poids des coûts ci-dessous (plus bas = mieux)",
+    "metric_business_cost_ratio": "coût rapporté à tout refuser ou tout accepter (sous 1 = utile)",
+    "metric_brier": "erreur quadratique moyenne des probabilités (plus bas = mieux)",
+    "metric_precision": "part des clients refusés qui auraient fait défaut",
+    "metric_recall": "part des défauts qui sont refusés",
+    "metric_refusal_rate": "part des clients refusés",
+    "metric_ks": "séparation de Kolmogorov-Smirnov des défauts et des autres",
+    "history_label": "Historique du champion",
+    "history_columns": "date|alias|de la version|à la version|qui|pourquoi",
+    "yes": "oui",
+    "no": "non",
 }
 
 UI = {"en": EN, "fr": FR}

@@ -34,6 +34,7 @@ import typer  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from app.layout import I18N, build_app  # noqa: E402
+from app.theme import CSS, HEAD, THEME  # noqa: E402
 from credit_scoring.config import DEFAULT_PARAMS_FILE, PROJECT_ROOT, Config, load_config  # noqa: E402
 from credit_scoring.errors import ConfigError, CreditScoringError  # noqa: E402
 from credit_scoring.serving.access import (  # noqa: E402
@@ -51,10 +52,6 @@ PROG = "app/main.py"
 DEFAULT_PARAMS = PROJECT_ROOT / DEFAULT_PARAMS_FILE
 EXIT_FAILED = 2
 EXIT_USAGE = 2  # a bad argument, as for typer's own usage errors
-CSS = """
-.decision-box {font-size: 1.15rem; line-height: 1.5;}
-.decision-box h2 {margin: 0.2em 0;}
-"""
 
 
 def launch(service: ScoringService, credentials: tuple[str, str] | None, block: bool = True) -> gr.Blocks:
@@ -79,8 +76,13 @@ def launch(service: ScoringService, credentials: tuple[str, str] | None, block: 
         show_error=True,
         quiet=True,
         prevent_thread_lock=not block,
-        theme=gr.themes.Default(primary_hue="blue", secondary_hue="orange"),
+        # Gradio's own check that it can reach itself (one HEAD request, 3 s timeout) fails on a loaded machine
+        # and then refuses to start ("localhost is not accessible"); `_frontend` gates only that check
+        # (gradio 6.31 blocks.py), the page is served the same
+        _frontend=False,
+        theme=THEME,  # WCAG AA contrast (app.theme)
         css=CSS,
+        head=HEAD,  # one fix of Gradio's own markup for axe (app.theme)
         i18n=I18N,
     )
     return demo

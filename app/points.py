@@ -30,9 +30,9 @@ def points_view() -> gr.Dataframe:
     )
 
 
-def points_update(result: ScoreResult) -> Any:
-    """The table of a score's points, or hidden when the champion has no points."""
-    if result.points is None:
+def points_update(result: ScoreResult | None) -> Any:
+    """The table of a score's points, or hidden when the champion has no points (or nothing is scored)."""
+    if result is None or result.points is None:
         return gr.update(value=None, visible=False)
     shown = result.points[list(HEADERS)].round(DECIMALS).rename(columns=HEADERS)
     return gr.update(value=shown, visible=True)

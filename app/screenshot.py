@@ -4,7 +4,9 @@ Playwright's own browser download is not used: Debian's chromium (``apt-get inst
 through ``executable_path``. Used by the browser test and to refresh the README's docs/app.png:
 
     CREDIT_APP_USER=... CREDIT_APP_PASSWORD=... python app/screenshot.py --url http://127.0.0.1:7860 \
-        --client-id 100002 --out docs/app.png [--locale fr-FR]
+        --client-id 100002 --out docs/app.png [--locale fr-FR] [--letter docs/letter.png]
+
+(`--letter`: also download the client's decision letter from the page and save its HTML page as a PNG.)
 """
 
 from __future__ import annotations
@@ -71,9 +73,11 @@ def capture(
     executable: str | None = None,
     width: int = 1400,
     locale: str = "en-GB",
+    letter: Path | None = None,
 ) -> PageCheck:
     """Open the app, sign in, look `client_id` up, screenshot the client view to `out`; then check the same
-    page at 200 % zoom (half the CSS width, twice the pixel density) has no horizontal scrolling."""
+    page at 200 % zoom (half the CSS width, twice the pixel density) has no horizontal scrolling.
+    `letter`: also download the decision letter (its HTML) and screenshot it there."""
     from playwright.sync_api import sync_playwright
 
     executable = executable or chromium_path()
@@ -104,9 +108,27 @@ def capture(
             page.set_viewport_size({"width": width // 2, "height": 1000})  # 200 % zoom: half the CSS pixels
             page.wait_for_timeout(1000)
             fits = bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
+            if letter is not None:
+                _letter_shot(page, letter)
         finally:
             browser.close()
     return PageCheck(decision_text, reasons_text, out, fits, titles)
+
+
+def _letter_shot(page, out: Path) -> None:
+    """Download the letter of the client looked up (Download the decision) and screenshot its HTML page
+    (in the same page: the app's last use here)."""
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.locator("#download").click()
+    link = page.locator("#letter a[href*='.html']").first
+    link.wait_for()
+    with page.expect_download() as info:
+        link.click()
+    html = Path(info.value.path()).read_text(encoding="utf-8")
+    page.set_viewport_size({"width": 800, "height": 1000})  # the letter replaces the app in this page
+    page.set_content(html)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out), full_page=True)
 
 
 cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
@@ -124,9 +146,13 @@ def command(
     password_env: Annotated[
         str, typer.Option(help="environment variable of the password")
     ] = "CREDIT_APP_PASSWORD",
+    letter: Annotated[
+        Path | None, typer.Option(help="also save the client's decision letter as a PNG here")
+    ] = None,
 ) -> None:
     user, password = os.environ.get(user_env), os.environ.get(password_env)
-    check = capture(url, client_id, out, (user, password) if user and password else None, locale=locale)
+    auth = (user, password) if user and password else None
+    check = capture(url, client_id, out, auth, locale=locale, letter=letter)
     print(
         f"{check.screenshot}: {check.decision.splitlines()[0]}; fits at 200 % zoom: {check.fits_at_200_percent}"
     )

@@ -11,18 +11,18 @@ from credit_scoring.serving.explain import Labeller
 from credit_scoring.serving.results import ScoreResult
 from credit_scoring.serving.service import ScoringService
 
-METRIC_TEXT = {  # test metrics shown on the model card, in words
-    "roc_auc": "ranking of risky before safe clients (0.5 = chance, 1 = perfect)",
-    "gini": "2 x ROC AUC - 1",
-    "pr_auc": "precision-recall area (defaulters are rare)",
-    "business_cost": "cost per applicant with the cost weights below (lower is better)",
-    "business_cost_ratio": "cost relative to refusing or accepting everybody (below 1 = useful)",
-    "brier": "mean squared error of the probabilities (lower is better)",
-    "precision": "share of refused clients who would have defaulted",
-    "recall": "share of defaulters who are refused",
-    "refusal_rate": "share of clients refused",
-    "ks": "Kolmogorov-Smirnov separation of defaulters and others",
-}
+METRICS = (  # test metrics shown on the model card (their meaning: `metric_<name>` of app.locales)
+    "roc_auc",
+    "gini",
+    "pr_auc",
+    "business_cost",
+    "business_cost_ratio",
+    "brier",
+    "precision",
+    "recall",
+    "refusal_rate",
+    "ks",
+)
 
 
 def source_text(source: str, lang: str) -> str:
@@ -113,46 +113,50 @@ def what_if_markdown(client_id: int, lang: str = "en") -> str:
     return t(lang, "what_if_text", id=client_id)
 
 
-def model_markdown(info: dict[str, Any]) -> str:
-    """The champion's card as Markdown tables."""
+def model_markdown(info: dict[str, Any], lang: str = "en") -> str:
+    """The champion's card as Markdown tables, in `lang`."""
     metrics = info.get("test_metrics") or {}
-    rows = [k for k in METRIC_TEXT if k in metrics] or sorted(metrics)[:10]
+    rows = [k for k in METRICS if k in metrics] or sorted(metrics)[:10]
     metric_lines = "\n".join(
-        f"| {k.replace('_', ' ')} | {metrics[k]:.4f} | {METRIC_TEXT.get(k, '')} |" for k in rows
+        f"| {k.replace('_', ' ')} | {number(metrics[k], lang, 4)} | "
+        f"{t(lang, f'metric_{k}') if k in METRICS else ''} |"
+        for k in rows
     )
+    missing = t(lang, "not_recorded")
     fn, fp = info.get("cost_false_negative"), info.get("cost_false_positive")
     cost = (
-        f"missed default (false negative) = {fn:g}, refused good client (false positive) = {fp:g}"
+        t(lang, "card_costs_text", fn=f"{fn:g}", fp=f"{fp:g}")
         if (fn is not None and fp is not None)
-        else "not recorded"
+        else missing
     )
-    reload_text = (
-        f"every {info['reload_seconds']:g} s" if info.get("reload_seconds") else "only with the button below"
-    )
-    error = (
-        f"\n\n**Last check failed:** {info['last_alias_check_error']}"
-        if info.get("last_alias_check_error")
-        else ""
-    )
-    return f"""### Champion model
-| item | value |
+    seconds = info.get("reload_seconds")
+    reload_text = t(lang, "card_every", s=f"{seconds:g}") if seconds else t(lang, "card_button_only")
+    error = info.get("last_alias_check_error")
+    error_text = f"\n\n**{t(lang, 'card_check_failed')}:** {error}" if error else ""
+    items = [
+        ("card_model", f"{info['model_name']} @{info['alias']}"),
+        ("card_version", info["version"]),
+        ("card_run", f"{info['run_name']} (`{info['run_id']}`)"),
+        ("card_kind", info["model_kind"] or missing),
+        ("card_trained", info["trained_at"]),
+        ("card_registered", info["registered_at"]),
+        ("card_threshold", f"{number(info['threshold'], lang, 4)} ({t(lang, 'card_threshold_note')})"),
+        ("card_costs", cost),
+        ("card_gate", info["gate_reason"] or missing),
+        ("card_loaded", info["loaded_at"]),
+        ("card_checked", f"{info['last_alias_check']} ({reload_text})"),
+    ]
+    card = "\n".join(f"| {t(lang, key)} | {value} |" for key, value in items)
+    none = f"| {t(lang, 'card_none')} | | |"
+    return f"""### {t(lang, "card_title")}
+| {t(lang, "card_item")} | {t(lang, "card_value")} |
 |---|---|
-| Model | {info["model_name"]} @{info["alias"]} |
-| Version | {info["version"]} |
-| Run | {info["run_name"]} (`{info["run_id"]}`) |
-| Model kind | {info["model_kind"] or "not recorded"} |
-| Trained | {info["trained_at"]} |
-| Registered | {info["registered_at"]} |
-| Decision threshold | {info["threshold"]:.4f} (refused at or above) |
-| Cost weights | {cost} |
-| Gate | {info["gate_reason"] or "not recorded"} |
-| Loaded by the app | {info["loaded_at"]} |
-| Alias checked | {info["last_alias_check"]} ({reload_text}) |
+{card}
 
-### Test metrics (held-out test clients)
-| metric | value | meaning |
+### {t(lang, "card_metrics")}
+| {t(lang, "card_metric")} | {t(lang, "card_value")} | {t(lang, "card_meaning")} |
 |---|---|---|
-{metric_lines or "| none recorded | | |"}{error}
+{metric_lines or none}{error_text}
 """
 
 

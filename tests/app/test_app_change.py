@@ -70,3 +70,26 @@ def test_a_new_client_starts_typical_and_out_of_range_values_are_flagged(service
     flagged = service.out_of_range(raw)
     assert [label for label, *_ in flagged] == ["Annual income"]
     assert service.out_of_range(service.raw_fields(typical)) == []
+
+
+def test_a_new_clients_form_holds_no_zero_nobody_typed(service) -> None:
+    from app.handlers import Handlers
+    from app.layout import field_words
+
+    handlers = Handlers(service)
+    typical = service.typical_values()
+    base_id, text, *values = handlers.typical("fr")
+    shown = dict(zip([f.column for f in handlers.fields], values, strict=True))
+    numbers = [f.column for f in handlers.fields if f.kind == "numeric"]
+    assert base_id is None and "médiane est 0" in text
+    assert not [c for c in numbers if shown[c] in ("0", "0.0")]  # no 0 the user did not type
+    zeros = [c for c in numbers if typical[c] == 0]
+    assert all(shown[c] == "" for c in zeros)  # a 0 median is left empty (missing) ...
+    assert all(shown[c] not in ("", None) for c in numbers if c not in zeros)  # ... the other medians shown
+    _, _, *blank = handlers.blank("en")
+    assert all(v in ("", None) for v in blank)
+    words = {f.column: field_words(f, service.labeller("fr"), "fr") for f in handlers.fields}
+    assert (
+        words["AMT_INCOME_TOTAL"]["label"] == "Revenu annuel" and words["DAYS_BIRTH"]["label"] == "Âge (ans)"
+    )
+    assert ("oui", "yes") in words["FLAG_OWN_CAR"]["choices"]

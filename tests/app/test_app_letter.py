@@ -69,3 +69,53 @@ def test_what_would_change_in_words() -> None:
         "Avec Montant du crédit de 180\u202f000 au lieu de 240\u202f000"
     )
     assert "credit amount" in no_change_text(["AMT_CREDIT"], en, "en")
+
+
+def test_the_model_card_in_french() -> None:
+    from app.texts import model_markdown
+
+    info = {
+        "model_name": "credit_scoring-home_credit",
+        "alias": "champion",
+        "version": "3",
+        "run_name": "train",
+        "run_id": "abc",
+        "model_kind": None,
+        "trained_at": "2026-12-01 10:00 UTC",
+        "registered_at": "2026-12-01 10:05 UTC",
+        "threshold": 0.1234,
+        "cost_false_negative": 10.0,
+        "cost_false_positive": 1.0,
+        "gate_reason": "",
+        "loaded_at": "now",
+        "last_alias_check": "now",
+        "reload_seconds": 30,
+        "test_metrics": {"roc_auc": 0.75, "refusal_rate": 0.2},
+    }
+    fr, en = model_markdown(info, "fr"), model_markdown(info, "en")
+    assert "### Modèle champion" in fr and "| Seuil de décision | 0,1234 (refus à partir du seuil) |" in fr
+    assert "part des clients refusés" in fr and "toutes les 30 s" in fr and "non enregistré" in fr
+    assert "### Champion model" in en and "| Decision threshold | 0.1234 (refused at or above) |" in en
+    assert "Modèle" not in en and "Decision threshold" not in fr
+
+
+def test_the_what_if_fields_words_in_french() -> None:
+    from app.layout import field_words
+
+    from credit_scoring.serving.requests import FieldInfo
+
+    cfg = compose_config([])
+    fr = Labeller(cfg.serving.plain_words, (), cfg.serving.translations["fr"], "fr")
+    en = Labeller(cfg.serving.plain_words)
+    income = FieldInfo("NAME_INCOME_TYPE", "Income type", "category", "", ["Working", "Pensioner"], False)
+    words = field_words(income, fr, "fr")
+    assert words == {
+        "label": "Type de revenu",
+        "choices": [("salarié", "Working"), ("retraité", "Pensioner")],
+    }
+    assert field_words(income, en, "en")["choices"][0] == ("Working", "Working")  # the value stays the code
+    car = FieldInfo("FLAG_OWN_CAR", "Owns a car", "flag", "", [], False)
+    assert field_words(car, fr, "fr") == {
+        "label": "Possède une voiture",
+        "choices": [("oui", "yes"), ("non", "no")],
+    }

@@ -25,3 +25,4 @@ def test_points_breakdown_shown_for_a_scorecard_only() -> None:
     assert _result(points).to_dict()["points"][0]["points_lost"] == 54.96
     hidden = points_update(_result(None))
     assert hidden["visible"] is False and _result(None).to_dict()["points"] is None
+    assert points_update(None)["visible"] is False  # nothing looked up yet (the language switch)
