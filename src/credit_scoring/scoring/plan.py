@@ -156,7 +156,7 @@ class ColumnPlan:
             self.read_index
         )  # duplicated input columns raise: the reference says so
         where[where < 0] = values.shape[1] - 1  # a column absent from the input: missing
-        return self._read_values(values[:, where])
+        return self.read_values(values[:, where])
 
     def read_columns(self, columns: Mapping[str, Any], n: int) -> np.ndarray:
         """The read columns of n rows given column by column (name -> n values; absent: missing) as one
@@ -167,7 +167,7 @@ class ColumnPlan:
                 got[:, j] = columns[name]
         return got
 
-    def _read_values(self, got: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def read_values(self, got: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """`_read_small` of the object array of the read columns (`read_index` order)."""
         n = len(got)
         n_num, n_flag, n_cat = len(self.numbers), len(self.flags), len(self.categories)
