@@ -359,10 +359,11 @@ def rest_server(champion: dict, workspace: Workspace) -> Iterator[str]:
 
 @pytest.mark.slow
 def test_rest_endpoint_answers_as_the_pyfunc(champion: dict, rest_server: str) -> None:
-    """POST /invocations (dataframe_split, one row and many; dataframe_records) == pyfunc.predict."""
+    """POST /invocations (dataframe_split and inputs, one row and many; dataframe_records) ==
+    pyfunc.predict."""
     import http.client
 
-    from credit_scoring.tracking.rest import INVOCATIONS, dataframe_split
+    from credit_scoring.tracking.rest import INVOCATIONS, columnar_inputs, dataframe_split
 
     cfg = champion["cfg"]
     model = load_champion(cfg)
@@ -384,6 +385,8 @@ def test_rest_endpoint_answers_as_the_pyfunc(champion: dict, rest_server: str) -
         (post(dataframe_split(rows)), expected),
         (post(dataframe_split(rows.iloc[[3]])), expected.iloc[[3]]),
         (post(json.dumps({"dataframe_records": records})), expected.head(5)),
+        (post(columnar_inputs(rows.iloc[[3]])), expected.iloc[[3]]),
+        (post(columnar_inputs(rows)), expected),
     ]
     for got, want in answers:
         assert list(got.columns) == [PROBABILITY, DECISION, THRESHOLD]

@@ -20,7 +20,8 @@ preprocessor takes the reference path, which raises the precise error (file, col
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -147,21 +148,35 @@ class ColumnPlan:
 
     # ---- reading the input: a few rows value by value ------------------------------------------------------
     def _read_small(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(numbers and flags as float64, category level indexes (-2: missing), side features) of few rows."""
+        """(work matrix with the numbers and flags as float64, category level indexes (-2: missing), side
+        features) of few rows."""
         values = X.to_numpy(dtype=object)
         values = np.concatenate([values, np.full((len(X), 1), np.nan, dtype=object)], axis=1)
         where = X.columns.get_indexer(
             self.read_index
         )  # duplicated input columns raise: the reference says so
         where[where < 0] = values.shape[1] - 1  # a column absent from the input: missing
+        return self.read_values(values[:, where])
+
+    def read_columns(self, columns: Mapping[str, Any], n: int) -> np.ndarray:
+        """The read columns of n rows given column by column (name -> n values; absent: missing) as one
+        object array, as `_read_small` reads a frame of them."""
+        got = np.full((n, len(self.read_index)), np.nan, dtype=object)
+        for j, name in enumerate(self.read_index):
+            if name in columns:
+                got[:, j] = columns[name]
+        return got
+
+    def read_values(self, got: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`_read_small` of the object array of the read columns (`read_index` order)."""
+        n = len(got)
         n_num, n_flag, n_cat = len(self.numbers), len(self.flags), len(self.categories)
-        got = values[:, where]
-        numbers = np.array([[_float(v, None) for v in row] for row in got[:, :n_num]], dtype="float64")
-        flags = np.array(
-            [[_float(v, FLAG_NUMBERS) for v in row] for row in got[:, n_num : n_num + n_flag]],
-            dtype="float64",
-        )
-        codes = np.empty((len(X), n_cat), dtype=np.intp)
+        work = np.empty((n, len(self.work)), dtype="float64")
+        work[:, :n_num] = [[_float(v, None) for v in row] for row in got[:, :n_num]]
+        work[:, n_num : n_num + n_flag] = [
+            [_float(v, FLAG_NUMBERS) for v in row] for row in got[:, n_num : n_num + n_flag]
+        ]
+        codes = np.empty((n, n_cat), dtype=np.intp)
         for k, col in enumerate(self.categories):
             lookup = self.levels[col]
             for i, v in enumerate(got[:, n_num + n_flag + k]):
@@ -177,7 +192,7 @@ class ColumnPlan:
             side = side.astype("float64")
         except (TypeError, ValueError):
             raise Unrecognised from None
-        return np.hstack([numbers, flags]).reshape(len(X), n_num + n_flag), codes, side
+        return work, codes, side
 
     # ---- reading the input: a batch column by column -------------------------------------------------------
     def _read_large(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -186,10 +201,11 @@ class ColumnPlan:
         for col, dtype in zip(self.numbers, block.dtypes, strict=True):
             if not (_numeric_ok(block[col]) if dtype.kind == "O" else _number_dtype(dtype)):
                 raise Unrecognised
-        numbers = block.to_numpy(dtype="float64", na_value=np.nan)
-        flags = np.empty((len(X), len(self.flags)), dtype="float64")
+        n_num = len(self.numbers)
+        work = np.empty((len(X), len(self.work)), dtype="float64")
+        work[:, :n_num] = block.to_numpy(dtype="float64", na_value=np.nan)
         for k, col in enumerate(self.flags):
-            flags[:, k] = self._flag(X[col]) if col in X.columns else np.nan
+            work[:, n_num + k] = self._flag(X[col]) if col in X.columns else np.nan
         codes = np.empty((len(X), len(self.categories)), dtype=np.intp)
         absent = pd.Series(np.full(len(X), np.nan))
         for k, col in enumerate(self.categories):
@@ -197,11 +213,7 @@ class ColumnPlan:
         side = X.reindex(columns=self.side)
         if any(dtype.kind == "O" and not _numeric_ok(side[c]) for c, dtype in side.dtypes.items()):
             raise Unrecognised
-        return (
-            np.hstack([numbers, flags]),
-            codes,
-            side.to_numpy("float64", na_value=np.nan),
-        )
+        return work, codes, side.to_numpy("float64", na_value=np.nan)
 
     def _flag(self, s: pd.Series) -> np.ndarray:
         if _numeric_ok(s):
@@ -234,20 +246,28 @@ class ColumnPlan:
         if n == 0:
             return None
         try:
-            numbers, codes, side = self._read_small(X) if n <= SMALL_BATCH else self._read_large(X)
+            read = self._read_small(X) if n <= SMALL_BATCH else self._read_large(X)
         except Unrecognised:
             return None
-        n_num = len(self.numbers)
-        if np.isinf(numbers[:, :n_num]).any():
+        return self.matrix_of_read(*read)
+
+    def matrix_of_read(self, work: np.ndarray, codes: np.ndarray, side: np.ndarray) -> np.ndarray | None:
+        """The feature matrix of read rows (`_read_small` / `_read_large`), or None when a value needs the
+        reference path.
+
+        Built in float_dtype directly: the infinities the reference turns into missing values (in
+        float64, before its cast) are found in the float64 pass-through and side values, which are then
+        cast on assignment exactly as `astype` casts."""
+        n, n_num = len(work), len(self.numbers)
+        numbers = work[:, :n_num]
+        if np.isinf(numbers).any():
             return None
-        ints = numbers[:, :n_num][:, self.ints]
+        ints = numbers[:, self.ints]
         if (np.floor(ints) != ints)[~np.isnan(ints)].any():
             return None
-        flags = numbers[:, n_num:]
+        flags = work[:, n_num : n_num + len(self.flags)]
         if not ((flags == 0) | (flags == 1) | np.isnan(flags)).all():
             return None
-        work = np.empty((n, len(self.work)), dtype="float64")
-        work[:, : numbers.shape[1]] = numbers
         for sentinel in self.sentinels:
             j = self.work[sentinel.column]
             hit = work[:, j] == float(sentinel.value)
@@ -256,8 +276,10 @@ class ColumnPlan:
                 work[:, self.work[sentinel.flag]] = hit
         for d in self.derived:
             work[:, self.work[d.name]] = derived_values(work[:, [self.work[c] for c in d.inputs]], d)
-        out = np.zeros((n, self.width + len(self.side)), dtype="float64")
-        out[:, self.pass_out] = work[:, self.pass_src]
+        out = np.zeros((n, self.width + len(self.side)), dtype=self.float_dtype)
+        passed = work[:, self.pass_src]  # a copy
+        passed[np.isinf(passed)] = np.nan
+        out[:, self.pass_out] = passed
         missing = codes == -2
         if self.onehot:
             rows, k = np.nonzero(codes >= 0)
@@ -269,6 +291,6 @@ class ColumnPlan:
             ordinal[missing[:, self.ord_src]] = np.nan
             out[:, self.ord_out] = ordinal
         if self.side:
-            out[:, self.width :] = side
-        out[np.isinf(out)] = np.nan
-        return out.astype(self.float_dtype)
+            infinite = np.isinf(side)
+            out[:, self.width :] = np.where(infinite, np.nan, side) if infinite.any() else side
+        return out

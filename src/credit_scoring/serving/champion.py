@@ -189,6 +189,13 @@ class ChampionVersion:
         levels = getattr(self.pipeline.preprocessor.encoder_, "levels_", {})
         return row_notices(row, getattr(self.ds, "plausibility", []), levels)  # [] for older champions
 
+    def notices_of_first_row(self, rows: pd.DataFrame) -> list[str]:
+        """`notices` of the first row of a frame, reading only the columns the notices look at (the
+        plausible ranges, the encoded categories) instead of all ~700."""
+        levels = getattr(self.pipeline.preprocessor.encoder_, "levels_", {})
+        looked_at = [r.column for r in getattr(self.ds, "plausibility", [])] + list(levels)
+        return self.notices({c: rows[c].iloc[0] for c in dict.fromkeys(looked_at) if c in rows.columns})
+
     def features_of_rows(self, rows: pd.DataFrame) -> np.ndarray:
         """float32 feature rows (training column order, before imputation) of raw applicant rows, built by
         the pyfunc's own preprocessing (as `predict` does)."""

@@ -222,7 +222,7 @@ class ScoringService:
         source = WHAT_IF if position is not None else NEW
         outcome = None if position is None else v.store.outcome_at(position)
         result = v.result(v.features_of_rows(row), client_id, source, outcome, lang=lang)
-        result.notices = v.notices(row.iloc[0].to_dict())
+        result.notices = v.notices_of_first_row(row)
         return result
 
     def what_would_change(self, request: Any) -> Counterfactual | None:

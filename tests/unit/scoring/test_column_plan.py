@@ -113,6 +113,36 @@ def test_plan_equals_reference_in_batch_and_one_row(case: str) -> None:
             _same(pre.transform_matrix(_as_json(one)), reference[i : i + 1])
 
 
+def _columns(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The rows as MLflow's `inputs` payload reaches the pyfunc: name -> numpy array of the JSON values."""
+    return {c: np.array([None if pd.isna(v) else v for v in rows[c]]) for c in rows}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_rows_given_column_by_column_equal_the_frame(case: str) -> None:
+    """MLflow's `inputs` (column name -> values): the same matrix as the frame of the same rows, one row
+    (the plan reads the columns, no frame) and a batch (through a frame)."""
+    overrides, make, side = CASES[case]
+    pre = _preprocessor(overrides, make(300, seed=1).drop(columns=(side or [])), side)
+    rows = make(40, seed=6).drop(columns=[pre.dataset.target], errors="ignore")
+    reference = pre.reference_matrix(rows)
+    _same(pre.columns_matrix(_columns(rows), len(rows)), reference)
+    for i in (0, 9, 39):
+        one = rows.iloc[[i]].reset_index(drop=True)
+        _same(pre.columns_matrix(_columns(one), 1), reference[i : i + 1])
+
+
+def test_columns_of_names_a_column_of_another_length() -> None:
+    from credit_scoring.scoring.pipeline import columns_of
+
+    arrays, n = columns_of({"a": [1.0, 2.0], "b": np.array(["x", None])})
+    assert n == 2 and arrays["b"].dtype == object
+    with pytest.raises(InputDataError, match="column b has 1 value"):
+        columns_of({"a": [1.0, 2.0], "b": ["x"]})
+    with pytest.raises(InputDataError, match="no rows"):
+        columns_of({})
+
+
 def test_absent_columns_and_unseen_levels_match_the_reference() -> None:
     overrides, make, side = CASES["home_credit onehot"]
     pre = _preprocessor(overrides, make(200, seed=3).drop(columns=side), side)
