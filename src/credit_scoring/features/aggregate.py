@@ -271,13 +271,16 @@ def _sorted_by(table: pa.Table, by: str) -> tuple[np.ndarray, pa.Table]:
     return ids[order], table.take(pa.array(order))
 
 
-def _aligned(ids: np.ndarray, part: pa.Table, by: str, fill: float = np.nan) -> dict[str, np.ndarray]:
-    """Columns of `part` (one row per id, a subset of `ids`) spread onto `ids`; absent ids get `fill`."""
+def _aligned(
+    ids: np.ndarray, part: pa.Table, by: str, fills: dict[str, float] | None = None
+) -> dict[str, np.ndarray]:
+    """Columns of `part` (one row per id, a subset of `ids`) spread onto `ids`; absent ids get their column's
+    fill (default NaN). The rows of `part` are located in `ids` once, for all its columns."""
     pos = np.searchsorted(ids, part.column(by).to_numpy())
     out = {}
     for name in part.column_names:
         if name != by:
-            arr = np.full(len(ids), fill, dtype="float64")
+            arr = np.full(len(ids), (fills or {}).get(name, np.nan), dtype="float64")
             arr[pos] = part.column(name).to_numpy(zero_copy_only=False)
             out[name] = arr
     return out
@@ -354,9 +357,8 @@ def aggregate_duckdb(
             f"SELECT {by}, {select} FROM {quote(view)} "
             f"WHERE {by} IS NOT NULL AND {quote(col)} = {literal(value)} GROUP BY {by}"
         ).to_arrow_table()
-        for o in outs:
-            fill = 0.0 if o.func in COUNTS else np.nan
-            columns[o.name] = _aligned(ids, part.select([spec.by, o.name]), spec.by, fill)[o.name]
+        fills = {o.name: 0.0 if o.func in COUNTS else np.nan for o in outs}
+        columns.update(_aligned(ids, part, spec.by, fills))
     for name in (view, view + "_s"):
         con.execute(f"DROP VIEW IF EXISTS {quote(name)}")
     table = pa.table({spec.by: ids, **{o.name: np.asarray(columns[o.name], dtype="float64") for o in plan}})

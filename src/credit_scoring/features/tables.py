@@ -36,7 +36,11 @@ def application_features(app: pd.DataFrame, ds: DatasetConfig, cfg: FeaturesConf
         check_derived(d, [*out.columns, *new], f"dataset.domain_features of {ds.name}")
         if d.name in out.columns or d.name in new:
             raise ConfigError(f"domain feature {d.name} repeats an existing column")
-        new[d.name] = derived_series(out.assign(**new), d)
+        # only the inputs, from the rows or the features made so far: no copy of the whole frame per feature
+        inputs = pd.DataFrame({c: new[c] if c in new else out[c] for c in d.inputs}, index=out.index)[
+            d.inputs
+        ]
+        new[d.name] = derived_series(inputs, d)
     return pd.concat([out, pd.DataFrame(new, index=out.index)], axis=1) if new else out
 
 
