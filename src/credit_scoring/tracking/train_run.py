@@ -3,9 +3,9 @@
 run.json holds a run key: a digest of what the stage computed (metrics, trials, model kind, threshold). The
 train run carries it as a tag, with its logged model's URI, and `register` finds the run by it. So the same
 inputs give the same bytes on every machine (dvc.lock and the DVC cache are shared across a team), while the
-registry still knows which run made which version. A rerun that computes exactly the same outputs makes a run
-with the same key: the newest finished one is the run of record, and an identical model is never registered
-twice (register looks its version up by the key).
+registry still knows which run made which version. A forced rerun that computes exactly the same outputs makes
+a run with the same key: the newest finished one is the run of record (register looks its version up by that
+run's id, so it is registered as a version of its own).
 """
 
 from __future__ import annotations
