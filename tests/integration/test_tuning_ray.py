@@ -108,3 +108,28 @@ def test_ray_search_logs_each_trial_as_a_nested_run(local_ray: None, tmp_path, m
     )
     assert len(children) == TRIALS
     assert {c.data.metrics["loss"] for c in children} == {t.loss for t in result.trials}
+
+
+def test_a_trial_process_builds_its_objective_once(local_ray: None, tmp_path) -> None:
+    """Ray keeps one process per slot (`reuse_actors`): 6 trials on 2 slots bin the data at most twice, not
+    once a trial (each trial in a new process: ~20 s of imports and binning at the default size)."""
+    model_cfg = compose_config(["model=lightgbm"]).model
+    model_cfg = dataclasses.replace(model_cfg, max_rounds=20, early_stopping_rounds=5)
+    (X, y), (Xv, yv) = matrices(400, 1), matrices(200, 2)
+    data = TrainingData(X, y, None, Xv, yv, [f"f{i}" for i in range(5)])
+    builds = tmp_path / "builds.txt"
+
+    def counted(threads: int):  # pickled by value into the trial processes
+        import os
+
+        with builds.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return make_trainer(model_cfg, data, threads)
+
+    cfg = TuningConfig(name="ray", max_evals=6, seed=3, ray=RayTuningConfig(address="", max_concurrent=2))
+    result = tune(
+        make_trainer(model_cfg, data, 1), model_cfg.search_space, cfg, Xv, yv, COST, rebuild=counted
+    )
+    assert len(result.trials) == 6
+    pids = builds.read_text().split()
+    assert 1 <= len(pids) <= 2 and len(set(pids)) == len(pids)

@@ -6,9 +6,10 @@ stops the whole search). ConcurrencyLimiter keeps `max_concurrent` trials runnin
 `threads_per_trial` of Ray's CPUs, so trials x threads never exceed the cores. `on_trial` is called in this
 process, in the order the trials ended, once the search is over (the train stage logs it as a nested MLflow run, as with hyperopt).
 
-A trial's process builds its own objective once (`factory(threads)`: a trainer's binned data is not
-picklable) and reuses it for the next trials it runs; the best parameters are evaluated once more here, with
-this process' objective, for the model (or out-of-fold scores) kept: same parameters, same seed.
+A trial process builds its own objective once (`factory(threads)`: a trainer's binned data is not picklable)
+and reuses it for the next trials it runs: Ray keeps one process per slot (`reuse_actors`; without it, each
+trial started a process, ~20 s of imports and binning a trial); the best parameters are evaluated once more
+here, with this process' objective, for the model (or out-of-fold scores) kept: same parameters, same seed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import logging
 import math
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -53,19 +55,25 @@ from credit_scoring.modelling.tuning import (
 LOSS = "loss"
 NO_ROUNDS = -1  # `rounds` reported by models without boosting rounds
 METRIC = "metric."  # prefix of the objective's metrics in a trial's report
-_OBJECTIVES: dict[int, Objective] = {}  # per trial process: the objective it built, by thread count
+_OBJECTIVES: dict[tuple[str, int], Objective] = {}  # per trial process: its objective, by (search, threads)
 
 logger = logging.getLogger(__name__)
 
 
 def _run_trial(
-    config: dict[str, Any], factory: ObjectiveFactory, threads: int, space: dict[str, SearchParam]
+    config: dict[str, Any],
+    factory: ObjectiveFactory,
+    threads: int,
+    space: dict[str, SearchParam],
+    search_id: str,
 ) -> None:
-    """Ray's function trainable: one evaluation of the objective, its loss and metrics reported once."""
+    """Ray's function trainable: one evaluation of the objective, its loss and metrics reported once (the
+    objective built on this process' first trial of the search `search_id`)."""
     start = time.perf_counter()
-    objective = _OBJECTIVES.get(threads)
+    objective = _OBJECTIVES.get((search_id, threads))
     if objective is None:
-        objective = _OBJECTIVES[threads] = factory(threads)
+        _OBJECTIVES.clear()  # another search's objective (a process Ray kept): its data is not this one's
+        objective = _OBJECTIVES[(search_id, threads)] = factory(threads)
     outcome = objective(cast_params(config, space))
     rounds = NO_ROUNDS if outcome.rounds is None else outcome.rounds
     metrics = {METRIC + k: v for k, v in outcome.metrics.items()}
@@ -154,7 +162,9 @@ def search_ray(
             random_state_seed=cfg.seed,
             points_to_evaluate=_start(space, fixed) if cfg.start_from_fixed else None,
         )
-        trainable = tune.with_parameters(_run_trial, factory=factory, threads=threads, space=space)
+        trainable = tune.with_parameters(
+            _run_trial, factory=factory, threads=threads, space=space, search_id=uuid.uuid4().hex
+        )
         collect = _Collect(space)
         with tempfile.TemporaryDirectory(prefix="ray-tune-") as scratch:
             tuner = tune.Tuner(
@@ -162,6 +172,7 @@ def search_ray(
                 tune_config=tune.TuneConfig(
                     search_alg=ConcurrencyLimiter(searcher, max_concurrent=concurrent),
                     num_samples=cfg.max_evals,
+                    reuse_actors=True,  # one trial process per slot: its objective (binned data) is kept
                 ),
                 run_config=tune.RunConfig(
                     storage_path=cfg.ray.storage_path or scratch,
