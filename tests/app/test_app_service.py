@@ -75,6 +75,47 @@ def test_what_if_form_round_trip_changes_nothing(service) -> None:
     assert edited == {service.champion.ds.id: cid, "EXT_SOURCE_3": 0.01}
 
 
+def test_what_if_columns_give_the_features_of_the_edited_row(service) -> None:
+    """The what-if path (the stored client column by column, no frame) builds exactly the features of the
+    frame path (the stored row with the edited columns replaced), over production and known clients, with
+    numbers, a category (one unseen), a flag, a side feature and a missing value edited."""
+    from credit_scoring.serving.requests import columns_from_fields, row_from_fields
+
+    v, store = service.champion, service.store
+    plan = v.pipeline.preprocessor.column_plan()  # the columns are read by the plan, not the reference
+    id_col = v.ds.id
+    side = v.side_columns[0]
+    edits = [
+        {},
+        {"AMT_CREDIT": 123456.0, "EXT_SOURCE_3": 0.01},
+        {"NAME_INCOME_TYPE": "Astronaut", "FLAG_OWN_CAR": "Y"},
+        {"NAME_INCOME_TYPE": "Working", "DAYS_EMPLOYED": 365243, side: 3.5},
+        {"AMT_ANNUITY": None, side: None},
+    ]
+    positions = np.linspace(0, len(store) - 1, 12).astype(int)
+    for position in positions:
+        for edit in edits:
+            fields = {id_col: int(store.ids[position]), **edit}
+            columns, cid, at = columns_from_fields(v, fields)
+            row, cid_row, at_row = row_from_fields(v, fields)
+            assert (cid, at) == (cid_row, at_row) == (int(store.ids[position]), position)
+            fast, reference = v.features_of_columns(columns), v.features_of_rows(row)
+            assert plan.matrix_of_read(*plan.read_values(plan.read_columns(columns, 1))) is not None
+            np.testing.assert_array_equal(fast, reference)
+            assert v.notices_of_columns(columns) == v.notices_of_columns(
+                {c: row[c].to_numpy() for c in row.columns}
+            )
+        np.testing.assert_array_equal(  # nothing edited: the stored features of the client
+            v.features_of_columns(columns_from_fields(v, {id_col: int(store.ids[position])})[0]),
+            v.features[position : position + 1],
+        )
+    new_client = {"AMT_CREDIT": 200000.0, "NAME_INCOME_TYPE": "Working"}
+    np.testing.assert_array_equal(
+        v.features_of_columns(columns_from_fields(v, new_client)[0]),
+        v.features_of_rows(row_from_fields(v, new_client)[0]),
+    )
+
+
 def test_context_data(service) -> None:
     result = service.score_client(int(service.store.ids[0]))
     feature = service.choices()[0][1]

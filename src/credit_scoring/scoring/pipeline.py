@@ -214,11 +214,14 @@ class ScoringPipeline:
             raise InputDataError(f"{INPUT_NAME}: no rows to score")
         return self.answers(self.features_of_rows(rows), rows.index)
 
+    def features_of_columns(self, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+        """`features_of_rows` of n raw rows given column by column (name -> n values, see `columns_of`)."""
+        return self.preprocessor.columns_matrix(columns, n).astype(MATRIX_DTYPE, copy=False)
+
     def predict_columns(self, columns: Mapping[str, Any]) -> pd.DataFrame:
         """`predict` of raw applicant rows given column by column (name -> values, MLflow's `inputs`)."""
         arrays, n = columns_of(columns)
-        features = self.preprocessor.columns_matrix(arrays, n).astype(MATRIX_DTYPE, copy=False)
-        return self.answers(features, pd.RangeIndex(n))
+        return self.answers(self.features_of_columns(arrays, n), pd.RangeIndex(n))
 
     def answers(self, features: np.ndarray, index: pd.Index) -> pd.DataFrame:
         """probability, decision and threshold of feature rows (before imputation)."""

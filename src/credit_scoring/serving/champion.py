@@ -10,7 +10,7 @@ contributions are the pipeline's (`probability_of_matrix`, `contributions`): the
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -189,17 +189,21 @@ class ChampionVersion:
         levels = getattr(self.pipeline.preprocessor.encoder_, "levels_", {})
         return row_notices(row, getattr(self.ds, "plausibility", []), levels)  # [] for older champions
 
-    def notices_of_first_row(self, rows: pd.DataFrame) -> list[str]:
-        """`notices` of the first row of a frame, reading only the columns the notices look at (the
-        plausible ranges, the encoded categories) instead of all ~700."""
+    def notices_of_columns(self, columns: Mapping[str, np.ndarray]) -> list[str]:
+        """`notices` of the first row of raw columns (name -> values), reading only the columns the notices
+        look at (the plausible ranges, the encoded categories) instead of all ~700."""
         levels = getattr(self.pipeline.preprocessor.encoder_, "levels_", {})
         looked_at = [r.column for r in getattr(self.ds, "plausibility", [])] + list(levels)
-        return self.notices({c: rows[c].iloc[0] for c in dict.fromkeys(looked_at) if c in rows.columns})
+        return self.notices({c: columns[c][0] for c in dict.fromkeys(looked_at) if c in columns})
 
     def features_of_rows(self, rows: pd.DataFrame) -> np.ndarray:
         """float32 feature rows (training column order, before imputation) of raw applicant rows, built by
         the pyfunc's own preprocessing (as `predict` does)."""
         return self.pipeline.features_of_rows(rows)
+
+    def features_of_columns(self, columns: Mapping[str, np.ndarray], n: int = 1) -> np.ndarray:
+        """`features_of_rows` of n raw rows given column by column (as MLflow's `inputs` are scored)."""
+        return self.pipeline.features_of_columns(columns, n)
 
     def features_in_chunks(self, n: int, rows_at: Callable[[slice], pd.DataFrame]) -> np.ndarray:
         """`features_of_rows` of n rows, `chunk_rows` at a time (`rows_at(slice)`: those raw rows): the

@@ -20,6 +20,12 @@ from credit_scoring.serving.results import DEFAULTED, KNOWN, PRODUCTION, REPAID,
 log = logging.getLogger(__name__)
 
 
+def float_matrix(side: pd.DataFrame) -> np.ndarray:
+    """The side features as one float matrix (their common float dtype: float32 as the store reads them)."""
+    values = side.to_numpy()
+    return values if values.dtype.kind == "f" else values.astype("float64")
+
+
 def store_key(ds: DatasetConfig, features: FeaturesConfig) -> tuple:
     """What a store's rows depend on: two champions with the same key share one store."""
     return (ds.id, ds.target, ds.train_table, ds.production_table, bool(features.side_features))
@@ -29,7 +35,9 @@ class ClientStore:
     """Raw applicant rows of the production and known clients, by id.
 
     Application rows (typed, as the ingest stage wrote them) and side features (the merge stage's table,
-    by id) are kept apart and joined per request / per chunk, like the data stages' left join.
+    by id, held as one matrix) are kept apart and joined per request / per chunk, like the data stages'
+    left join: as a frame (`rows`), or column by column for one client (`columns_at`, no frame of ~700
+    columns: the what-if path).
     """
 
     def __init__(
@@ -44,8 +52,13 @@ class ClientStore:
             self.app[ds.target] if ds.target in self.app.columns else pd.Series(np.nan, index=self.app.index)
         )
         self.outcome = target.to_numpy(dtype="float64", na_value=np.nan)
-        self.side = None if side is None else side.set_index(ds.id)
-        self.side_columns: list[str] = [] if side is None else list(self.side.columns)
+        by_id = None if side is None else side.set_index(ds.id)
+        self.side_columns: list[str] = [] if by_id is None else list(by_id.columns)
+        self.side_ids = pd.Index([], dtype="int64") if by_id is None else by_id.index
+        self.side_values = None if by_id is None else float_matrix(by_id)  # (ids, side columns)
+        self.side_of = self.side_ids.get_indexer(self.ids)  # side row of each stored client (-1: none)
+        # each application column as one numpy array (views of the frame's blocks; categories as text)
+        self.app_arrays = {c: self.app[c].to_numpy() for c in self.app.columns if c != ds.target}
         self.key: tuple = ()  # what the rows were read for (`store_key`)
 
     @classmethod
@@ -107,11 +120,29 @@ class ClientStore:
 
     def with_side(self, app: pd.DataFrame) -> pd.DataFrame:
         """Application rows left-joined with the stored side features of their ids (new ids: missing)."""
-        if self.side is None:
+        if self.side_values is None:
             return app
-        side = self.side.reindex(app[self.ds.id].to_numpy(dtype="float64", na_value=np.nan))
-        side.index = app.index
+        found = self.side_ids.get_indexer(app[self.ds.id].to_numpy(dtype="float64", na_value=np.nan))
+        side = pd.DataFrame(self._side_rows(found), columns=self.side_columns, index=app.index)
         return pd.concat([app, side], axis=1)
+
+    def _side_rows(self, found: np.ndarray) -> np.ndarray:
+        """The side matrix's rows at `found` (-1: missing values)."""
+        assert self.side_values is not None
+        out = np.full((len(found), len(self.side_columns)), np.nan, dtype=self.side_values.dtype)
+        hit = found >= 0
+        out[hit] = self.side_values[found[hit]]
+        return out
+
+    def columns_at(self, position: int) -> dict[str, np.ndarray]:
+        """The raw row of the client at `position` column by column (name -> one value; target dropped):
+        the values of `rows(slice(position, position + 1))` without building its frame."""
+        row = slice(position, position + 1)
+        out = {c: values[row] for c, values in self.app_arrays.items()}
+        if self.side_values is not None:
+            side = self._side_rows(self.side_of[row])[0]
+            out.update(zip(self.side_columns, side.reshape(-1, 1), strict=True))  # 1-value views
+        return out
 
     def known_positions(self) -> np.ndarray:
         return np.flatnonzero((self.source == KNOWN) & ~np.isnan(self.outcome))

@@ -125,12 +125,12 @@ def field_types(v: ChampionVersion) -> dict[str, ColumnType]:
     return types
 
 
-def row_from_fields(
+def edited_columns(
     v: ChampionVersion, fields: dict[str, Any]
-) -> tuple[pd.DataFrame, int | None, int | None]:
-    """A raw applicant row: the given fields over a known client's row (when the id is one) or empty.
+) -> tuple[dict[str, np.ndarray], int | None, int | None]:
+    """The given fields as typed 1-value columns (the id among them: missing for a new client), checked.
 
-    Returns (row, client id, store position of the base client or None).
+    Returns (columns, client id, store position of the base client or None).
     """
     if not isinstance(fields, dict):
         raise InputDataError("fields must be a JSON object of column names and values")
@@ -153,6 +153,17 @@ def row_from_fields(
         c: np.array([val], dtype=object if types.get(c) is ColumnType.category else "float64")
         for c, val in edited.items()
     }
+    return columns, client_id, position
+
+
+def row_from_fields(
+    v: ChampionVersion, fields: dict[str, Any]
+) -> tuple[pd.DataFrame, int | None, int | None]:
+    """A raw applicant row: the given fields over a known client's row (when the id is one) or empty.
+
+    Returns (row, client id, store position of the base client or None).
+    """
+    columns, client_id, position = edited_columns(v, fields)
     # the known client's stored row (typed as the data stages wrote it, which the pipeline reads as such)
     # with the edited columns replaced; a new client is the given fields only (the others read as missing).
     # One frame of a few columns and one concat: a column-by-column build of ~700 columns costs ~60 ms.
@@ -162,6 +173,18 @@ def row_from_fields(
     base = v.store.rows(slice(position, position + 1))  # a slice: no take over ~700 columns
     kept = base.drop(columns=[c for c in edits.columns if c in base.columns])
     return pd.concat([kept, edits], axis=1), client_id, position
+
+
+def columns_from_fields(
+    v: ChampionVersion, fields: dict[str, Any]
+) -> tuple[dict[str, np.ndarray], int | None, int | None]:
+    """`row_from_fields` column by column (name -> one value): the stored client's columns
+    (`ClientStore.columns_at`) with the given fields replacing theirs, no frame of ~700 columns built; the
+    same values, so the same features (the what-if path of one row)."""
+    edits, client_id, position = edited_columns(v, fields)
+    if position is None:
+        return edits, client_id, position
+    return {**v.store.columns_at(position), **edits}, client_id, position
 
 
 def application_table_name(v: ChampionVersion) -> str:

@@ -218,11 +218,11 @@ class ScoringService:
         describe a new client (fields not given are missing; no side-table history).
         """
         v = self.champion
-        row, client_id, position = requests.row_from_fields(v, fields)
+        columns, client_id, position = requests.columns_from_fields(v, fields)
         source = WHAT_IF if position is not None else NEW
         outcome = None if position is None else v.store.outcome_at(position)
-        result = v.result(v.features_of_rows(row), client_id, source, outcome, lang=lang)
-        result.notices = v.notices_of_first_row(row)
+        result = v.result(v.features_of_columns(columns), client_id, source, outcome, lang=lang)
+        result.notices = v.notices_of_columns(columns)
         return result
 
     def what_would_change(self, request: Any) -> Counterfactual | None:
