@@ -239,7 +239,10 @@ class ScoringPipeline:
 def columns_of(columns: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], int]:
     """Raw rows given column by column -> (name -> 1-D array, number of rows); a column of another length
     than the others, or no rows, is an error naming it."""
-    arrays = {str(k): np.asarray(v, dtype=object).reshape(-1) for k, v in columns.items()}
+    arrays = {  # MLflow's server hands 1-D arrays already: kept as they are (no object copy per column)
+        str(k): v if isinstance(v, np.ndarray) and v.ndim == 1 else np.asarray(v, dtype=object).reshape(-1)
+        for k, v in columns.items()
+    }
     lengths = {name: len(a) for name, a in arrays.items()}
     n = max(lengths.values(), default=0)
     if n == 0:
