@@ -55,7 +55,7 @@ from credit_scoring.modelling.tuning import (
 LOSS = "loss"
 NO_ROUNDS = -1  # `rounds` reported by models without boosting rounds
 METRIC = "metric."  # prefix of the objective's metrics in a trial's report
-_OBJECTIVES: dict[tuple[str, int], Objective] = {}  # per trial process: its objective, by (search, threads)
+_OBJECTIVES: dict[str, Objective] = {}  # per trial process: the objective of the search it runs, by search id
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +70,10 @@ def _run_trial(
     """Ray's function trainable: one evaluation of the objective, its loss and metrics reported once (the
     objective built on this process' first trial of the search `search_id`)."""
     start = time.perf_counter()
-    objective = _OBJECTIVES.get((search_id, threads))
+    objective = _OBJECTIVES.get(search_id)  # one search's trials all have the same `threads`
     if objective is None:
         _OBJECTIVES.clear()  # another search's objective (a process Ray kept): its data is not this one's
-        objective = _OBJECTIVES[(search_id, threads)] = factory(threads)
+        objective = _OBJECTIVES[search_id] = factory(threads)
     outcome = objective(cast_params(config, space))
     rounds = NO_ROUNDS if outcome.rounds is None else outcome.rounds
     metrics = {METRIC + k: v for k, v in outcome.metrics.items()}
