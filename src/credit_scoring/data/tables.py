@@ -252,11 +252,17 @@ def _count(mask: pa.ChunkedArray | pa.Array) -> int:
 
 
 def _has_infinite(x: pa.ChunkedArray) -> bool:
-    """Whether a float column holds an infinity: one min/max pass (NaN and missing ignored), the mask of the
-    infinite rows is only built on the error path."""
+    """Whether a float column holds an infinity (NaN and missing ignored): one numpy pass over the values,
+    confirmed by min/max only when it finds one; the mask of the infinite rows is only built on the error path."""
     if x.null_count == len(x):
         return False
-    bounds = pc.min_max(x)
+    for chunk in x.chunks:  # the value buffer, missing slots included: it holds every infinity of the chunk
+        values = np.frombuffer(chunk.buffers()[1], dtype=np.float64)[chunk.offset : chunk.offset + len(chunk)]
+        if np.isinf(values).any():
+            break
+    else:
+        return False
+    bounds = pc.min_max(x)  # exact (missing slots ignored), only when the buffer holds an infinity
     low, high = bounds["min"].as_py(), bounds["max"].as_py()
     return bool(low is not None and (np.isinf(low) or np.isinf(high)))
 
@@ -365,6 +371,46 @@ def validate_arrow(
     return typed
 
 
+def _strictly_sorted(columns: list[np.ndarray]) -> bool:
+    """Whether the rows of these key columns are in strictly increasing lexicographic order (hence unique)."""
+    after = np.zeros(len(columns[0]) - 1, dtype=bool)  # row i+1 > row i on the columns after this one
+    for x in reversed(columns):
+        after = (x[1:] > x[:-1]) | ((x[1:] == x[:-1]) & after)
+    return bool(after.all())
+
+
+def _packed(columns: list[np.ndarray]) -> np.ndarray | None:
+    """The integer key columns packed into one int64 per row (same rows equal, different rows different), or
+    None when their ranges do not fit in 63 bits."""
+    packed = np.zeros(len(columns[0]), dtype=np.int64)
+    bits = 0
+    for x in columns:
+        low, span = int(x.min()), int(x.max()) - int(x.min()) + 1
+        bits += span.bit_length()
+        if bits > 63:
+            return None
+        packed = packed * span + (x - low)
+    return packed
+
+
+def keys_unique(t: pa.Table, keys: list[str]) -> bool:
+    """Whether the key columns (no missing value) are unique together, by the cheapest exact test: one pass
+    when the rows are sorted on them (the usual layout of a table's key), else one hash count over the integer
+    keys packed into one column, else a group-by."""
+    if t.num_rows < 2:
+        return True
+    arrays = [t.column(k) for k in keys]
+    if all(pa.types.is_signed_integer(a.type) for a in arrays):
+        columns = [a.to_numpy().astype(np.int64, copy=False) for a in arrays]
+        if _strictly_sorted(columns):
+            return True
+        packed = columns[0] if len(columns) == 1 else _packed(columns)
+        if packed is not None:
+            ordered = np.sort(packed)
+            return not bool((ordered[1:] == ordered[:-1]).any())
+    return t.select(keys).group_by(keys).aggregate([]).num_rows == t.num_rows
+
+
 def _key_problems(t: pa.Table, table: TableConfig, file: str, examples: int) -> list[str]:
     if not table.key:
         return []
@@ -378,12 +424,7 @@ def _key_problems(t: pa.Table, table: TableConfig, file: str, examples: int) -> 
     if problems:
         return problems
     keys = list(table.key)
-    distinct = (
-        pc.count_distinct(t.column(keys[0])).as_py()
-        if len(keys) == 1
-        else t.select(keys).group_by(keys).aggregate([]).num_rows
-    )
-    if distinct == t.num_rows:
+    if keys_unique(t, keys):
         return []
     df = t.select(keys).to_pandas()  # error path: the duplicated rows
     dup = df.duplicated(keep=False).to_numpy()

@@ -9,13 +9,14 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from credit_scoring.config import Config
+from credit_scoring.config import Config, DatasetConfig
 from credit_scoring.data.ingest import (
     TableReport,
     describe,
@@ -53,45 +54,60 @@ def check_headers(cfg: Config) -> None:
 
 def ingest_tables(cfg: Config, log: Log, write: Callable[[str, pa.Table], None] | None) -> dict[str, Any]:
     """Parse and validate every table, parents first, handing each typed table to `write` (None: only
-    validate); the report."""
+    validate); the report.
+
+    A table is written by one background thread while the next one is parsed (Arrow releases the GIL in
+    both): at most one table is being written at a time, and a write's error is raised here."""
     ds = cfg.dataset
     raw_dir = Path(cfg.paths.raw)
-    examples = ds.error_examples
     needed = parent_keys_needed(ds)
     keys: dict[tuple[str, str], pa.Array] = {}
     reports: dict[str, TableReport] = {}
-    for name in table_order(ds):
-        start = time.perf_counter()
-        table = ds.tables[name]
-        path = raw_dir / table.file
-        raw = read_raw_csv(path, table, examples)
-        typed = prepare_table(name, raw.frame, ds, path.name, examples)
-        del raw
-        report = TableReport(
-            file=table.file,
-            rows=typed.num_rows,
-            columns=typed.num_columns,
-            extra_columns=[c for c in typed.column_names if c not in table.types],
-            missing_cells=sum(c.null_count for c in typed.columns),
-        )
-        for fk in table.references:
-            ref = fk.ref_column or fk.column
-            parent = pa.concat_arrays([keys[(p, ref)] for p in fk.tables])
-            rows, distinct = count_orphans(typed.column(fk.column), parent)
-            report.orphans[fk.column] = {"parents": list(fk.tables), "rows": rows, "distinct": distinct}
-        for col in needed.get(name, ()):
-            keys[(name, col)] = pc.drop_null(typed.column(col)).combine_chunks()
-        if write is not None:
-            write(name, typed)
-        del typed
-        report.seconds = round(time.perf_counter() - start, 3)
-        reports[name] = report
-        log(describe(name, report))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as writer:
+        pending: Future | None = None
+        for name in table_order(ds):
+            typed, reports[name] = read_table(name, ds, raw_dir, keys)
+            log(describe(name, reports[name]))
+            for col in needed.get(name, ()):
+                keys[(name, col)] = pc.drop_null(typed.column(col)).combine_chunks()
+            if write is not None:
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(write, name, typed)
+            del typed
+        if pending is not None:
+            pending.result()
     return {
         "dataset": ds.name,
         "raw_dir": str(raw_dir),
         "tables": {n: report_json(r) for n, r in reports.items()},
     }
+
+
+def read_table(
+    name: str, ds: DatasetConfig, raw_dir: Path, keys: dict[tuple[str, str], pa.Array]
+) -> tuple[pa.Table, TableReport]:
+    """One table parsed, validated and typed, its report (orphans counted against the parents' `keys`)."""
+    start = time.perf_counter()
+    table = ds.tables[name]
+    path = raw_dir / table.file
+    raw = read_raw_csv(path, table, ds.error_examples)
+    typed = prepare_table(name, raw.frame, ds, path.name, ds.error_examples)
+    del raw
+    report = TableReport(
+        file=table.file,
+        rows=typed.num_rows,
+        columns=typed.num_columns,
+        extra_columns=[c for c in typed.column_names if c not in table.types],
+        missing_cells=sum(c.null_count for c in typed.columns),
+    )
+    for fk in table.references:
+        ref = fk.ref_column or fk.column
+        parent = pa.concat_arrays([keys[(p, ref)] for p in fk.tables])
+        rows, distinct = count_orphans(typed.column(fk.column), parent)
+        report.orphans[fk.column] = {"parents": list(fk.tables), "rows": rows, "distinct": distinct}
+    report.seconds = round(time.perf_counter() - start, 3)
+    return typed, report
 
 
 def run(cfg: Config, log: Log = print) -> dict[str, Any]:

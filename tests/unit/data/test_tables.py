@@ -13,6 +13,7 @@ from credit_scoring.config import ColumnsByType, TableConfig
 from credit_scoring.data.tables import (
     check_header,
     count_orphans,
+    keys_unique,
     read_raw_csv,
     validate_arrow,
     validate_table,
@@ -171,3 +172,44 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_orphans_are_counted() -> None:
     rows, distinct = count_orphans(pd.Series([1, 2, 2, 9, None, 9, 8]), np.array([1, 2, 3]))
     assert (rows, distinct) == (3, 2)
+
+
+@pytest.mark.parametrize(
+    ("columns", "unique"),
+    [
+        ({"K": [1, 2, 5, 9]}, True),  # sorted: the one-pass test
+        ({"K": [9, 2, 5, 1]}, True),  # unsorted: the hash count
+        ({"K": [9, 2, 5, 2]}, False),
+        ({"A": [1, 1, 2, 2], "B": [-3, 0, -3, 0]}, True),  # sorted on both
+        ({"A": [2, 1, 2, 1], "B": [0, 0, -3, -3]}, True),  # unsorted: packed into one column
+        ({"A": [2, 1, 2, 1], "B": [0, 0, -3, 0]}, False),
+        ({"A": [1, 1, 2, 2], "B": [0, 0, 1, 2]}, False),  # sorted but not strictly
+        ({"A": [0, 2**62, 0, 5], "B": [0, 1, 1, 0]}, True),  # ranges beyond 63 bits: the group-by
+        ({"A": [0, 2**62, 0, 5], "B": [1, 1, 1, 0]}, False),
+        ({"A": ["x", "y", "x"], "B": [1, 1, 2]}, True),  # text keys: the group-by
+        ({"A": ["x", "y", "x"], "B": [1, 1, 1]}, False),
+    ],
+)
+def test_keys_unique_agrees_with_a_plain_duplicate_check(columns: dict, unique: bool) -> None:
+    frame = pd.DataFrame(columns)
+    for dtype in ("int64", "int8"):
+        if any(v > 127 for c in columns.values() for v in c if isinstance(v, int)) and dtype == "int8":
+            continue
+        cast = {c: dtype for c, v in columns.items() if isinstance(v[0], int)}
+        t = pa.Table.from_pandas(frame.astype(cast), preserve_index=False)
+        assert keys_unique(t, list(columns)) is unique
+        assert (not frame.duplicated().any()) is unique
+
+
+def test_an_infinity_under_a_missing_slot_is_not_reported() -> None:
+    """The infinity test reads the raw value buffer: a slot marked missing may hold any bits, an infinity
+    included, and must still pass as missing; a visible infinity in a later chunk is still found."""
+    values = pa.py_buffer(np.array([1.0, np.inf, 3.0]).tobytes())
+    validity = pa.py_buffer(np.packbits([1, 0, 1], bitorder="little").tobytes())
+    hidden = pa.Array.from_buffers(pa.float64(), 3, [validity, values], null_count=1)
+    table = TableConfig(file="t.csv", key=[], columns=ColumnsByType(float="X"))
+    typed = validate_arrow(pa.table({"X": pa.chunked_array([hidden])}), table, file="t.csv", examples=3)
+    assert typed.column("X").null_count == 1
+    visible = pa.chunked_array([hidden, pa.array([2.0, -np.inf])])
+    with pytest.raises(InputDataError, match="column X has 1 infinite value"):
+        validate_arrow(pa.table({"X": visible}), table, file="t.csv", examples=3)
