@@ -8,6 +8,7 @@ train split only. Feature columns are floats (missing as NaN, infinities as NaN)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -106,8 +107,9 @@ def build_features(
     split: pd.DataFrame,
     ds: DatasetConfig,
     cfg: FeaturesConfig,
-) -> tuple[dict[str, pa.Table], CategoricalEncoder]:
-    """The four modelling tables {train, valid, test, production} and the encoder fitted on train rows only.
+) -> tuple[Iterator[tuple[str, pa.Table]], CategoricalEncoder]:
+    """The four modelling tables (train, valid, test, production), each built when the iterator reaches it
+    (so that one can be written while the next is built), and the encoder fitted on train rows only.
 
     `side`: the side features as {column: array}, sorted by id (`read_side_features`), or None.
     """
@@ -121,11 +123,13 @@ def build_features(
     part = parts.to_numpy()
     keys = [ds.id, ds.target]
     encoder = encoder_from_config(cfg).fit(train_x.loc[part == "train"].drop(columns=keys))
-    tables = {
-        name: model_table(train_x.loc[part == name], ds, encoder, side, cfg.float_dtype) for name in PARTS
-    }
-    tables[PRODUCTION] = model_table(prod_x, ds, encoder, side, cfg.float_dtype)
-    return tables, encoder
+
+    def tables() -> Iterator[tuple[str, pa.Table]]:
+        for name in PARTS:
+            yield name, model_table(train_x.loc[part == name], ds, encoder, side, cfg.float_dtype)
+        yield PRODUCTION, model_table(prod_x, ds, encoder, side, cfg.float_dtype)
+
+    return tables(), encoder
 
 
 def read_side_features(path: Path, id_col: str, float_dtype: str) -> dict[str, np.ndarray]:

@@ -13,7 +13,8 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,25 @@ def atomic_dir(path: Path) -> Iterator[Path]:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def write_behind() -> Iterator[Callable[..., None]]:
+    """Yield `submit(write, *args)`: the call runs on one background thread while the caller computes the
+    next output (Arrow and Parquet release the GIL). Writes run one at a time, in order; `submit` first waits
+    for the previous write, so at most one output waits in memory, and a write's error is raised in the
+    caller (at the next `submit` or on leaving the block, which waits for the last write)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-behind") as pool:
+        pending: list[Future] = []
+
+        def submit(write: Callable[..., Any], *args: Any) -> None:
+            if pending:
+                pending.pop().result()
+            pending.append(pool.submit(write, *args))
+
+        yield submit
+        if pending:
+            pending.pop().result()
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from credit_scoring.config import Config
 from credit_scoring.features.tables import build_features, read_side_features
+from credit_scoring.io.atomic import write_behind
 from credit_scoring.io.catalog import Catalog
 from credit_scoring.stages.runner import Log, run_main
 
@@ -28,18 +29,23 @@ def run(cfg: Config, log: Log = print) -> dict[str, Any]:
     split = catalog.split.read()
     tables, encoder = build_features(train_table, production, side, split, ds, cfg.features)
     del train_table, production, side
-    names = [c for c in tables["train"].column_names if c not in (ds.id, ds.target)]
-    report = {
-        "dataset": ds.name,
-        "features_config": cfg.features.name,
-        "n_features": len(names),
-        "rows": {k: v.num_rows for k, v in tables.items()},
-        "encoded_columns": {c: len(v) for c, v in encoder.levels_.items()},
-        "features": names,
-    }
+    rows: dict[str, int] = {}
+    names: list[str] = []
     with catalog.staging(NAME) as staging:
-        for name in list(tables):
-            catalog.features_part(name).write(tables.pop(name), staging)
+        with write_behind() as submit:
+            for name, table in tables:
+                names = names or [c for c in table.column_names if c not in (ds.id, ds.target)]
+                rows[name] = table.num_rows
+                submit(catalog.features_part(name).write, table, staging)
+                del table
+        report = {
+            "dataset": ds.name,
+            "features_config": cfg.features.name,
+            "n_features": len(names),
+            "rows": rows,
+            "encoded_columns": {c: len(v) for c, v in encoder.levels_.items()},
+            "features": names,
+        }
         catalog.features_report.write(report, staging)
     log(f"{len(names)} features; " + ", ".join(f"{k}: {v:,} rows" for k, v in report["rows"].items()))
     return report

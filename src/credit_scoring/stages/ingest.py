@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from credit_scoring.data.ingest import (
 )
 from credit_scoring.data.tables import check_header, count_orphans, read_header, read_raw_csv
 from credit_scoring.errors import InputDataError
+from credit_scoring.io.atomic import write_behind
 from credit_scoring.io.catalog import Catalog
 from credit_scoring.stages.runner import Log, run_main
 
@@ -56,27 +56,21 @@ def ingest_tables(cfg: Config, log: Log, write: Callable[[str, pa.Table], None] 
     """Parse and validate every table, parents first, handing each typed table to `write` (None: only
     validate); the report.
 
-    A table is written by one background thread while the next one is parsed (Arrow releases the GIL in
-    both): at most one table is being written at a time, and a write's error is raised here."""
+    A table is written in the background while the next one is parsed (`write_behind`)."""
     ds = cfg.dataset
     raw_dir = Path(cfg.paths.raw)
     needed = parent_keys_needed(ds)
     keys: dict[tuple[str, str], pa.Array] = {}
     reports: dict[str, TableReport] = {}
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as writer:
-        pending: Future | None = None
+    with write_behind() as submit:
         for name in table_order(ds):
             typed, reports[name] = read_table(name, ds, raw_dir, keys)
             log(describe(name, reports[name]))
             for col in needed.get(name, ()):
                 keys[(name, col)] = pc.drop_null(typed.column(col)).combine_chunks()
             if write is not None:
-                if pending is not None:
-                    pending.result()
-                pending = writer.submit(write, name, typed)
+                submit(write, name, typed)
             del typed
-        if pending is not None:
-            pending.result()
     return {
         "dataset": ds.name,
         "raw_dir": str(raw_dir),

@@ -10,10 +10,10 @@ import pyarrow as pa
 import pytest
 
 from credit_scoring.config import ColumnsByType, TableConfig
+from credit_scoring.data.keys import keys_unique
 from credit_scoring.data.tables import (
     check_header,
     count_orphans,
-    keys_unique,
     read_raw_csv,
     validate_arrow,
     validate_table,
