@@ -103,6 +103,7 @@ class RuntimeConfig:
 
     threads: int = MISSING
     memory_limit: str = MISSING
+    side_rows_per_batch: int = MISSING
 
 
 @dataclass

@@ -9,7 +9,7 @@ ids (each one_to_one, checked) and written sorted by id.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import duckdb
@@ -76,23 +76,52 @@ def _table_relation(
     return quote(view)
 
 
-def assemble(ds: DatasetConfig, blocks: list[pa.Table]) -> pa.Table:
-    """The id-level blocks side by side on the sorted union of their ids (each one_to_one, checked)."""
-    if not blocks:
-        return pa.table({ds.id: pa.array([], pa.int64())})
+def side_ids(ds: DatasetConfig, blocks: list[pa.Table]) -> np.ndarray:
+    """The sorted union of the id-level blocks' ids, each block checked unique on the id (one_to_one)."""
     for b in blocks:
         if pc.count_distinct(b.column(ds.id)).as_py() != b.num_rows:
             raise ConfigError(f"a side-feature block is not unique on {ds.id}")
-    ids = np.unique(np.concatenate([b.column(ds.id).to_numpy() for b in blocks]))
-    columns: dict[str, np.ndarray] = {ds.id: ids}
-    for b in blocks:
-        pos = np.searchsorted(ids, b.column(ds.id).to_numpy())
-        for name in b.column_names:
-            if name != ds.id:
-                arr = np.full(len(ids), np.nan)
-                arr[pos] = b.column(name).to_numpy(zero_copy_only=False)
-                columns[name] = arr
-    return pa.table(columns)
+    if not blocks:
+        return np.array([], dtype=np.int64)
+    return np.unique(np.concatenate([b.column(ds.id).to_numpy() for b in blocks]))
+
+
+def assemble(
+    ds: DatasetConfig, blocks: list[pa.Table], ids: np.ndarray, rows_per_batch: int
+) -> pa.RecordBatchReader:
+    """The id-level blocks side by side on `ids` (`side_ids`), as a stream of record batches of
+    `rows_per_batch` ids: the id, then every block's columns as float64 (missing where a block lacks the id).
+
+    Streamed so that the wide table is never held whole beside the blocks: each batch takes one slice of
+    every block (the blocks are sorted by id first when they are not)."""
+    ordered = [b if _sorted(b.column(ds.id)) else b.sort_by(ds.id) for b in blocks]
+    block_ids = [b.column(ds.id).to_numpy() for b in ordered]
+    fields = [pa.field(ds.id, pa.int64())]
+    fields += [pa.field(n, pa.float64()) for b in ordered for n in b.column_names if n != ds.id]
+    schema = pa.schema(fields)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for lo in range(0, len(ids), rows_per_batch):
+            part = ids[lo : lo + rows_per_batch]
+            arrays: list[np.ndarray] = [part.astype(np.int64)]
+            for b, bids in zip(ordered, block_ids, strict=True):
+                start = int(np.searchsorted(bids, part[0], side="left"))
+                stop = int(np.searchsorted(bids, part[-1], side="right"))
+                rows = b.slice(start, stop - start)
+                pos = np.searchsorted(part, bids[start:stop])
+                for name in b.column_names:
+                    if name != ds.id:
+                        arr = np.full(len(part), np.nan)
+                        arr[pos] = rows.column(name).to_numpy(zero_copy_only=False)
+                        arrays.append(arr)
+            yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def _sorted(ids: pa.ChunkedArray) -> bool:
+    x = ids.to_numpy()
+    return len(x) < 2 or bool(np.all(x[1:] > x[:-1]))
 
 
 def run_aggregations(

@@ -126,12 +126,18 @@ def write_parquet(df: pd.DataFrame, path: Path) -> None:
         df.to_parquet(tmp, index=False, engine="pyarrow")
 
 
-def write_table(table: pa.Table, path: Path) -> None:
-    """Write an Arrow table as Parquet at `path`, atomically. Dictionary encoding only for dictionary (category)
-    columns: trying it on float columns costs a third of the write time for nothing."""
-    dictionary = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+def write_table(table: pa.Table | pa.RecordBatchReader, path: Path) -> None:
+    """Write an Arrow table, or a stream of record batches (one row group each, never held whole), as
+    Parquet at `path`, atomically. Dictionary encoding only for dictionary (category) columns: trying it on
+    float columns costs a third of the write time for nothing."""
+    dictionary = [f.name for f in table.schema if pa.types.is_dictionary(f.type)] or False
     with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, use_dictionary=dictionary or False)
+        if isinstance(table, pa.Table):
+            pq.write_table(table, tmp, use_dictionary=dictionary)
+            return
+        with pq.ParquetWriter(tmp, table.schema, use_dictionary=dictionary) as writer:
+            for batch in table:
+                writer.write_batch(batch)
 
 
 def write_json(obj: Any, path: Path) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from hyperopt import STATUS_OK, Trials, fmin, hp, rand, tpe
+from hyperopt import STATUS_OK, Trials, fmin, hp, rand, space_eval, tpe
 from hyperopt.early_stop import no_progress_loss
 from hyperopt.fmin import generate_trials_to_calculate
 from sklearn.metrics import roc_auc_score
@@ -230,15 +230,16 @@ def search(
             on_trial(trial)
         return trial
 
+    start = fixed_point(space, fixed or {}) if cfg.start_from_fixed and cfg.max_evals > 0 else None
+
+    def objective(sampled: dict[str, Any]) -> dict[str, Any]:
+        return {"loss": evaluate(cast_params(sampled, space)).loss, "status": STATUS_OK}
+
     if cfg.max_evals == 0:
         evaluate({})
+    elif start is not None and cfg.max_evals == 1:  # hyperopt would evaluate nothing (max_evals 0 below)
+        objective(space_eval(hyperopt_space(space), start))  # choices: from their index to their value
     else:
-
-        def objective(sampled: dict[str, Any]) -> dict[str, Any]:
-            return {"loss": evaluate(cast_params(sampled, space)).loss, "status": STATUS_OK}
-
-        early_stop = no_progress_loss(cfg.no_progress_trials) if cfg.no_progress_trials else None
-        start = fixed_point(space, fixed or {}) if cfg.start_from_fixed else None
         fmin(
             objective,
             hyperopt_space(space),
@@ -246,7 +247,7 @@ def search(
             max_evals=cfg.max_evals - (1 if start else 0),  # hyperopt adds the start point to them
             trials=generate_trials_to_calculate([start]) if start else Trials(),
             rstate=np.random.default_rng(cfg.seed),
-            early_stop_fn=early_stop,
+            early_stop_fn=no_progress_loss(cfg.no_progress_trials) if cfg.no_progress_trials else None,
             show_progressbar=False,
             **cfg.options,
         )

@@ -12,7 +12,7 @@ from credit_scoring.features.aggregate import (
     vocabulary_of,
     vocabulary_to_json,
 )
-from credit_scoring.features.merge import assemble, connect, run_aggregations, side_table_names
+from credit_scoring.features.merge import assemble, connect, run_aggregations, side_ids, side_table_names
 from credit_scoring.io.catalog import Catalog
 from credit_scoring.stages.runner import Log, run_main
 
@@ -41,12 +41,12 @@ def run(cfg: Config, log: Log = print, vocabulary: Vocabulary | None = None) -> 
         finals, plans = run_aggregations(con, ds, tables, log, vocabulary)
     finally:
         con.close()
-    side = assemble(ds, finals)
-    del finals
+    ids = side_ids(ds, finals)
+    side = assemble(ds, finals, ids, cfg.runtime.side_rows_per_batch)
     report = {
         "dataset": ds.name,
-        "rows": side.num_rows,
-        "features": side.num_columns - 1,
+        "rows": len(ids),
+        "features": len(side.schema) - 1,
         "blocks": {
             name: {"columns": len(plan), "attached": spec.attach_to}
             for (name, plan), spec in zip(plans.items(), ds.aggregations, strict=True)

@@ -120,3 +120,7 @@ def test_search_can_start_from_the_fixed_params() -> None:
     assert fixed_point(SPACE, {"num_leaves": 16}) is None  # not every searched param is fixed
     unseeded = search(objective, SPACE, TuningConfig(name="t", max_evals=3, seed=3), fixed=fixed)
     assert unseeded.trials[0].params != first
+    one = search(
+        objective, SPACE, TuningConfig(name="t", max_evals=1, seed=3, start_from_fixed=True), fixed=fixed
+    )
+    assert [t.params for t in one.trials] == [first]  # one trial: the fixed params (hyperopt alone runs none)
