@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import os
 import warnings
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import mlflow
 import pandas as pd
+from mlflow.data.dataset_source_registry import resolve_dataset_source
+from mlflow.data.pandas_dataset import PandasDataset
+from mlflow.types.schema import ColSpec, Schema
+from mlflow.types.utils import _infer_pandas_column
 from omegaconf import OmegaConf
 
 from credit_scoring.config import Config
@@ -47,18 +52,35 @@ def log_trial(trial: Trial) -> None:
             mlflow.log_metric("rounds", trial.rounds)
 
 
+class FrameDataset(PandasDataset):
+    """MLflow's PandasDataset with the same schema found column by column: the types from the dtypes, and a
+    column required when it has no missing value, tested in one vectorised pass. MLflow's own inference
+    tests every cell in Python (about 60 million calls at full scale: a minute of the train stage)."""
+
+    @cached_property
+    def schema(self) -> Schema:
+        frame = self.df
+        missing = frame.isna().any()
+        return Schema(
+            [
+                ColSpec(type=_infer_pandas_column(frame[c]), name=str(c), required=not bool(missing[c]))
+                for c in frame.columns
+            ]
+        )
+
+
 def log_inputs(frames: Frames, target: str) -> None:
     """Log each split as an MLflow dataset (digest, schema, source path).
 
     The digest is the md5 of the Parquet file the split was read from: MLflow's own digest maps `type` over
-    every cell of the frame, which at full scale costs gigabytes and minutes.
+    every cell of the frame, which at full scale costs gigabytes and minutes; the schema is `FrameDataset`'s.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # MLflow's notes on integer columns and source kinds
         for context, (frame, source) in frames.items():
-            dataset = mlflow.data.from_pandas(
-                frame,
-                source=str(source),
+            dataset = FrameDataset(
+                df=frame,
+                source=resolve_dataset_source(str(source)),
                 targets=target,
                 name=context,
                 digest=file_md5(source)[:DIGEST_CHARS],
