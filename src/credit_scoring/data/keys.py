@@ -6,8 +6,10 @@ import numpy as np
 import pyarrow as pa
 
 
-def _strictly_sorted(columns: list[np.ndarray]) -> bool:
-    """Whether the rows of these key columns are in strictly increasing lexicographic order (hence unique)."""
+def strictly_increasing(columns: list[np.ndarray]) -> bool:
+    """Whether the rows of these columns are in strictly increasing lexicographic order (hence unique)."""
+    if len(columns[0]) < 2:
+        return True
     after = np.zeros(len(columns[0]) - 1, dtype=bool)  # row i+1 > row i on the columns after this one
     for x in reversed(columns):
         after = (x[1:] > x[:-1]) | ((x[1:] == x[:-1]) & after)
@@ -30,14 +32,14 @@ def _packed(columns: list[np.ndarray]) -> np.ndarray | None:
 
 def keys_unique(t: pa.Table, keys: list[str]) -> bool:
     """Whether the key columns (no missing value) are unique together, by the cheapest exact test: one pass
-    when the rows are sorted on them (the usual layout of a table's key), else one hash count over the integer
-    keys packed into one column, else a group-by."""
+    when the rows are sorted on them (the usual layout of a table's key), else one sort of the integer keys packed
+    into one column, else a group-by."""
     if t.num_rows < 2:
         return True
     arrays = [t.column(k) for k in keys]
     if all(pa.types.is_signed_integer(a.type) for a in arrays):
         columns = [a.to_numpy().astype(np.int64, copy=False) for a in arrays]
-        if _strictly_sorted(columns):
+        if strictly_increasing(columns):
             return True
         packed = columns[0] if len(columns) == 1 else _packed(columns)
         if packed is not None:

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from credit_scoring.config import DatasetConfig, RuntimeConfig
+from credit_scoring.data.keys import strictly_increasing
 from credit_scoring.errors import ConfigError
 from credit_scoring.features.aggregate import (
     Output,
@@ -94,7 +95,7 @@ def assemble(
 
     Streamed so that the wide table is never held whole beside the blocks: each batch takes one slice of
     every block (the blocks are sorted by id first when they are not)."""
-    ordered = [b if _sorted(b.column(ds.id)) else b.sort_by(ds.id) for b in blocks]
+    ordered = [b if strictly_increasing([b.column(ds.id).to_numpy()]) else b.sort_by(ds.id) for b in blocks]
     block_ids = [b.column(ds.id).to_numpy() for b in ordered]
     fields = [pa.field(ds.id, pa.int64())]
     fields += [pa.field(n, pa.float64()) for b in ordered for n in b.column_names if n != ds.id]
@@ -117,11 +118,6 @@ def assemble(
             yield pa.RecordBatch.from_arrays(arrays, schema=schema)
 
     return pa.RecordBatchReader.from_batches(schema, batches())
-
-
-def _sorted(ids: pa.ChunkedArray) -> bool:
-    x = ids.to_numpy()
-    return len(x) < 2 or bool(np.all(x[1:] > x[:-1]))
 
 
 def run_aggregations(

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from credit_scoring.config import DatasetConfig, FeaturesConfig
+from credit_scoring.data.keys import strictly_increasing
 from credit_scoring.data.split import PART_COLUMN, PARTS
 from credit_scoring.errors import ConfigError, InputDataError
 from credit_scoring.features.derived import apply_sentinels, check_derived, derived_series
@@ -57,7 +58,7 @@ def join_side_features(app: pd.DataFrame, side: pd.DataFrame, id_col: str) -> pd
 
 def side_rows(app_ids: np.ndarray, side_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Left join on the id, one_to_one (checked): per applicant, its row in the side features and whether found."""
-    if len(side_ids) > 1 and not bool(np.all(side_ids[1:] > side_ids[:-1])):
+    if not strictly_increasing([side_ids]):
         raise ConfigError("side features must be unique and sorted on the id (rerun the merge stage)")
     if len(np.unique(app_ids)) != len(app_ids):
         raise InputDataError("application ids are not unique: the side-feature join would not be one_to_one")

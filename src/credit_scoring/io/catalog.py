@@ -97,8 +97,8 @@ class Entry:
     def write(self, obj: Any, folder: Path | None = None) -> Path:
         """Write `obj` atomically at `folder`/name (default: the entry's own folder); returns the path.
 
-        parquet: a DataFrame (index dropped), an Arrow table or a stream of record batches; json: any JSON-able object; csv: a DataFrame
-        (index dropped); joblib: any picklable object.
+        parquet: a DataFrame (index dropped), an Arrow table or a stream of record batches; json: any JSON-able
+        object; csv: a DataFrame (index dropped); joblib: any picklable object.
         """
         path = (self.folder if folder is None else Path(folder)) / self.name
         if self.fmt is Format.parquet:
